@@ -1,0 +1,68 @@
+#ifndef MH_CFG_H
+#define MH_CFG_H
+/*
+ * cfg.h - the one configuration file, mailhive.conf.
+ *
+ * Format: "[section]" lines and "key = value" lines; '#' starts a comment
+ * line. Keys are addressed as section.key. Every key has an embedded
+ * default (see the table in cfg.c and mailhive.conf.example), so a missing
+ * file is a valid configuration. cfg_load() parses once at start-up into
+ * the read-only global `cfg`; an unknown key or a bad value is an error.
+ * Relative paths are taken from the directory of the configuration file,
+ * or from the working directory when there is no file.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cfg {
+	/* [general] */
+	char *var_dir;
+	char *log_level;
+	char *hostname;
+	/* [database] */
+	char *db_conninfo;	/* "" = the embedded cluster */
+	unsigned int db_embedded_port;
+	char *db_embedded_user;
+	/* [http] */
+	char *http_listen;
+	char *http_public_url;
+	bool http_tls;
+	uint64_t http_max_body;
+	unsigned int http_max_parts;
+	unsigned int http_workers;
+	char *templates_dir;
+	char *static_dir;
+	/* [session] */
+	unsigned int session_user_idle;
+	unsigned int session_user_absolute;
+	unsigned int session_admin_idle;
+	unsigned int session_admin_absolute;
+	/* [login] */
+	unsigned int login_max_failures;
+	unsigned int login_window;
+	/* [password] */
+	unsigned int pw_opslimit;
+	uint64_t pw_memlimit;
+
+	/* derived, not keys */
+	char *conf_path;	/* NULL = defaults only */
+	char *run_dir;		/* var_dir/run */
+	char *log_dir;		/* var_dir/log */
+	char *sql_dir;
+	char *db_conninfo_resolved;
+};
+
+extern struct cfg cfg;
+
+/* cfg_load - read path (NULL: defaults only); 0 or -1 with *error_r set
+ * to a malloc'd message naming the file and line */
+int cfg_load(const char *path, char **error_r)
+	__attribute__((warn_unused_result));
+/* cfg_dump - print every key as section.key=value, then derived paths */
+void cfg_dump(FILE *out);
+/* cfg_keys_each - call fn for every known key name (section.key) */
+void cfg_keys_each(void (*fn)(const char *name, void *ctx), void *ctx);
+void cfg_free(void);
+
+#endif
