@@ -1,0 +1,30 @@
+/*
+ * check_lib.c - runs every unit suite of lib/ in one Check runner, so the
+ * output ends with one "100%: Checks: N, Failures: 0, Errors: 0" line.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "suites.h"
+#include "token.h"
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	token_init();
+	sr = srunner_create(pool_suite());
+	srunner_add_suite(sr, buf_suite());
+	srunner_add_suite(sr, strnum_suite());
+	srunner_add_suite(sr, cfg_suite());
+	srunner_add_suite(sr, token_suite());
+	srunner_add_suite(sr, pwhash_suite());
+	srunner_add_suite(sr, web_form_suite());
+	srunner_add_suite(sr, web_cs_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,15 @@
+#ifndef MH_TEST_SUITES_H
+#define MH_TEST_SUITES_H
+/* suites.h - every Check suite of the core library */
+#include <check.h>
+
+Suite *pool_suite(void);
+Suite *buf_suite(void);
+Suite *strnum_suite(void);
+Suite *cfg_suite(void);
+Suite *token_suite(void);
+Suite *pwhash_suite(void);
+Suite *web_form_suite(void);
+Suite *web_cs_suite(void);
+
+#endif
