@@ -23,7 +23,7 @@ struct pool_block {
 	struct pool_block *next;
 	size_t size;
 	size_t used;
-	unsigned char data[];
+	_Alignas(POOL_ALIGN) unsigned char data[];
 };
 
 struct pool_cleanup {

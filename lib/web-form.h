@@ -14,6 +14,11 @@
  * strings; a name or value that is not valid UTF-8 after decoding is an
  * error for forms and multipart field values (file contents are binary and
  * exempt). Fuzzed by tests/fuzz/fuzz-web-form.c.
+ *
+ * Also: a NUL byte in a decoded name or non-file value is an error, so
+ * C-string users see what was checked; on error the form is left
+ * unchanged; limits may be NULL for form_limits_default; the field and
+ * part limits count per call, not per form.
  */
 #include <stdbool.h>
 #include <stddef.h>

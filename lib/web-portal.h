@@ -14,6 +14,7 @@
  * POST (403). Handlers only hold the page's own logic.
  */
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "auth.h"
 
