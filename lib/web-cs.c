@@ -46,6 +46,8 @@ HDF *wcs_hdf_new(const char *const *loadpaths)
 	err = hdf_set_value(hdf, "Config.VarEscapeMode", "html");
 	if (err == STATUS_OK)
 		err = hdf_set_value(hdf, "Config.DebugEnabled", "0");
+	if (err == STATUS_OK)
+		err = hdf_set_value(hdf, "Config.WhiteSpaceStrip", "1");
 	for (int i = 0; err == STATUS_OK && loadpaths != NULL &&
 	     loadpaths[i] != NULL; i++) {
 		snprintf(name, sizeof(name), "hdf.loadpaths.%d", i);

@@ -11,11 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cfg.h"
 #include "log.h"
 #include "pool.h"
 #include "web-cs.h"
-#include "web-portal.h"
 #include "web-req.h"
 
 const char *web_param(struct web_req *req, const char *name)
@@ -104,26 +102,31 @@ int web_fail(struct web_req *req, int status, const char *key)
 	return web_render(req, status, "error.cs");
 }
 
-/* web_send - write the whole response to FastCGI */
+/* web_send - write the whole response to FastCGI. The head is formatted
+ * here, not with FCGX_FPrintF, whose printf lacks the z modifier. */
 void web_send(struct web_req *req)
 {
 	FCGX_Stream *out;
+	struct buf head;
 
 	if (req->fcgi == NULL)
 		return;
 	out = req->fcgi->out;
-	FCGX_FPrintF(out, "Status: %d %s\r\n", req->status,
-		     web_status_text(req->status));
-	FCGX_FPrintF(out, "Content-Type: %s\r\n", req->content_type);
-	FCGX_FPrintF(out, "Content-Security-Policy: %s\r\n", WEB_CSP);
-	FCGX_FPrintF(out, "X-Content-Type-Options: nosniff\r\n");
-	FCGX_FPrintF(out, "Referrer-Policy: no-referrer\r\n");
-	FCGX_FPrintF(out, "X-Frame-Options: DENY\r\n");
-	FCGX_FPrintF(out, "Cache-Control: no-store\r\n");
-	FCGX_FPrintF(out, "Content-Length: %zu\r\n", req->body->len);
-	if (req->headers->len > 0)
-		FCGX_PutStr(req->headers->data, (int)req->headers->len, out);
-	FCGX_PutStr("\r\n", 2, out);
+	buf_init(&head, 0);
+	if (buf_printf(&head, "Status: %d %s\r\n"
+		       "Content-Type: %s\r\n"
+		       "Content-Security-Policy: " WEB_CSP "\r\n"
+		       "X-Content-Type-Options: nosniff\r\n"
+		       "Referrer-Policy: no-referrer\r\n"
+		       "X-Frame-Options: DENY\r\n"
+		       "Cache-Control: no-store\r\n"
+		       "Content-Length: %zu\r\n%s\r\n",
+		       req->status, web_status_text(req->status),
+		       req->content_type, req->body->len,
+		       req->headers->data != NULL ? req->headers->data : "") < 0)
+		panic("out of memory");
+	FCGX_PutStr(head.data, (int)head.len, out);
+	buf_free(&head);
 	if (!req->head_only && req->body->len > 0)
 		FCGX_PutStr(req->body->data, (int)req->body->len, out);
 }
