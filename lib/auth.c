@@ -8,7 +8,7 @@
  *   2. throttle: count login_failures rows of the last cfg.login_window
  *      seconds for the account key "<role>:<login>" and for the client
  *      address; at cfg.login_max_failures (account) or
- *      AUTH_IP_FAILURE_FACTOR times that (address) the answer is
+ *      cfg.login_max_failures_ip (address) the answer is
  *      AUTH_LIMITED, with the seconds until enough of the counted failures
  *      have left the window, and no password is checked;
  *   3. look the account up (users need status active, no deleted_at and an
@@ -51,7 +51,6 @@
 #include "strnum.h"
 
 /* per-address limit = this many times the per-account limit */
-#define AUTH_IP_FAILURE_FACTOR 4
 #define AUTH_LOGIN_MAX 320
 #define AUTH_IP_MAX 64
 #define AUTH_PURGE_ODDS 16
@@ -317,10 +316,8 @@ static int check_limits(struct pool *pool, const char *account_key,
 			worst = retry;
 		}
 	}
-	if (client_ip != NULL) {
-		unsigned int ip_limit = limit > UINT32_MAX /
-			AUTH_IP_FAILURE_FACTOR ? UINT32_MAX :
-			limit * AUTH_IP_FAILURE_FACTOR;
+	if (client_ip != NULL && cfg.login_max_failures_ip > 0) {
+		unsigned int ip_limit = cfg.login_max_failures_ip;
 
 		if (count_failures(pool, "ip", client_ip, ip_limit, &n,
 				   &retry) < 0)

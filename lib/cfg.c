@@ -57,6 +57,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("session.admin_idle", CFG_UINT, session_admin_idle, "600"),
 	K("session.admin_absolute", CFG_UINT, session_admin_absolute, "14400"),
 	K("login.max_failures", CFG_UINT, login_max_failures, "5"),
+	K("login.max_failures_ip", CFG_UINT, login_max_failures_ip, "20"),
 	K("login.window", CFG_UINT, login_window, "60"),
 	K("password.argon2_opslimit", CFG_UINT, pw_opslimit, "2"),
 	K("password.argon2_memlimit", CFG_SIZE, pw_memlimit, "64M"),

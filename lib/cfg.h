@@ -40,6 +40,7 @@ struct cfg {
 	unsigned int session_admin_absolute;
 	/* [login] */
 	unsigned int login_max_failures;
+	unsigned int login_max_failures_ip;
 	unsigned int login_window;
 	/* [password] */
 	unsigned int pw_opslimit;
