@@ -61,6 +61,25 @@ static const struct cfg_key cfg_keys[] = {
 	K("login.window", CFG_UINT, login_window, "60"),
 	K("password.argon2_opslimit", CFG_UINT, pw_opslimit, "2"),
 	K("password.argon2_memlimit", CFG_SIZE, pw_memlimit, "64M"),
+	K("smtp.listen", CFG_STR, smtp_listen, "127.0.0.1:2525"),
+	K("smtp.submission_listen", CFG_STR, smtp_submission_listen,
+	  "127.0.0.1:2587"),
+	K("smtp.smtps_listen", CFG_STR, smtp_smtps_listen, "127.0.0.1:2465"),
+	K("smtp.workers", CFG_UINT, smtp_workers, "4"),
+	K("smtp.max_connections", CFG_UINT, smtp_max_connections, "1000"),
+	K("smtp.max_connections_per_ip", CFG_UINT,
+	  smtp_max_connections_per_ip, "100"),
+	K("smtp.max_message_size", CFG_SIZE, smtp_max_message_size, "50M"),
+	K("smtp.max_recipients", CFG_UINT, smtp_max_recipients, "1000"),
+	K("smtp.max_received", CFG_UINT, smtp_max_received, "50"),
+	K("smtp.command_timeout", CFG_UINT, smtp_command_timeout, "300"),
+	K("smtp.data_timeout", CFG_UINT, smtp_data_timeout, "600"),
+	K("smtp.max_auth_failures", CFG_UINT, smtp_max_auth_failures, "3"),
+	K("smtp.auth_plaintext_loopback", CFG_BOOL,
+	  smtp_auth_plaintext_loopback, "yes"),
+	K("tls.cert_file", CFG_PATH, tls_cert_file, ""),
+	K("tls.key_file", CFG_PATH, tls_key_file, ""),
+	K("store.blob_dir", CFG_PATH, blob_dir, ""),
 };
 
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -182,6 +201,18 @@ static void cfg_derive(void)
 		cfg.static_dir = dir_exists(MH_SRCDIR "/static") ?
 			xstrdup(MH_SRCDIR "/static") :
 			xstrdup(MH_DATADIR "/static");
+	}
+	if (cfg.tls_cert_file[0] == '\0') {
+		free(cfg.tls_cert_file);
+		cfg.tls_cert_file = path_join(cfg.var_dir, "tls/cert.pem");
+	}
+	if (cfg.tls_key_file[0] == '\0') {
+		free(cfg.tls_key_file);
+		cfg.tls_key_file = path_join(cfg.var_dir, "tls/key.pem");
+	}
+	if (cfg.blob_dir[0] == '\0') {
+		free(cfg.blob_dir);
+		cfg.blob_dir = path_join(cfg.var_dir, "blobs");
 	}
 	cfg.sql_dir = dir_exists(MH_SRCDIR "/sql") ? xstrdup(MH_SRCDIR "/sql") :
 		xstrdup(MH_DATADIR "/sql");

@@ -46,6 +46,26 @@ struct cfg {
 	unsigned int pw_opslimit;
 	uint64_t pw_memlimit;
 
+	/* [smtp] */
+	char *smtp_listen;
+	char *smtp_submission_listen;
+	char *smtp_smtps_listen;
+	unsigned int smtp_workers;
+	unsigned int smtp_max_connections;
+	unsigned int smtp_max_connections_per_ip;
+	uint64_t smtp_max_message_size;
+	unsigned int smtp_max_recipients;
+	unsigned int smtp_max_received;
+	unsigned int smtp_command_timeout;
+	unsigned int smtp_data_timeout;
+	unsigned int smtp_max_auth_failures;
+	bool smtp_auth_plaintext_loopback;
+	/* [tls] */
+	char *tls_cert_file;
+	char *tls_key_file;
+	/* [store] */
+	char *blob_dir;
+
 	/* derived, not keys */
 	char *conf_path;	/* NULL = defaults only */
 	char *run_dir;		/* var_dir/run */

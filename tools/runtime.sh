@@ -27,7 +27,7 @@ MH_APT_RUN=(
 	build-essential autoconf automake libtool pkg-config
 	libfcgi-dev clearsilver-dev libetpan-dev libpq-dev libgmime-3.0-dev
 	check zlib1g-dev libsasl2-modules libsodium-dev libssl-dev
-	libcrypt-dev postgresql-15 postgresql-client-15 nginx acl
+	libcrypt-dev postgresql-15 postgresql-client-15 nginx acl openssl
 )
 # ... and in addition for `./mailhive test`.
 # shellcheck disable=SC2034  # used by ./mailhive
@@ -415,6 +415,89 @@ mh_fcgi_start() {
 	mh_die "$p did not create $sock and $pidfile within 15 s"
 }
 
+# ==== mailhived ==========================================================
+
+mh_mailhived_bin() { printf '%s\n' "$MH_BUILD/backend/mailhived"; }
+mh_mailhived_pidfile() { printf '%s\n' "$MH_RUN/mailhived.pid"; }
+
+# mh_tls_cert - a self-signed certificate when none is there yet
+mh_tls_cert() {
+	local cert=${MHC[tls.cert_file]} key=${MHC[tls.key_file]}
+	[ -s "$cert" ] && [ -s "$key" ] && return 0
+	mh_step "creating a self-signed TLS certificate ($cert)"
+	mkdir -p "$(dirname "$cert")" "$(dirname "$key")"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 825 \
+		-subj "/CN=${MHC[general.hostname]}" \
+		-addext "subjectAltName=DNS:${MHC[general.hostname]},IP:127.0.0.1" \
+		-keyout "$key" -out "$cert" >/dev/null 2>&1 ||
+		mh_die "openssl could not create $cert"
+	chown "$MH_USER:" "$cert" "$key" "$(dirname "$cert")"
+	chmod 600 "$key"
+	chmod 644 "$cert"
+}
+
+mh_mailhived_stop() {
+	mh_stop_pid mailhived "$(mh_mailhived_pidfile)" mailhived TERM
+	rm -f "$MH_RUN/mailhived.services"
+}
+
+# mh_mailhived_start - start the mail backend (restart it when rebuilt)
+mh_mailhived_start() {
+	local bin pidfile pid i
+	bin=$(mh_mailhived_bin)
+	pidfile=$(mh_mailhived_pidfile)
+	[ -x "$bin" ] || mh_die "$bin is missing (build first)"
+	if pid=$(mh_pidfile_pid "$pidfile" mailhived); then
+		if [ "$bin" -nt "$pidfile" ]; then
+			mh_say "mailhived was rebuilt; restarting it"
+			mh_mailhived_stop
+		else
+			mh_say "mailhived already running (pid $pid)"
+			return 0
+		fi
+	fi
+	rm -f "$pidfile"
+	mh_tls_cert
+	mh_step "starting mailhived"
+	local -a argv
+	if [ -n "$MH_CONF" ]; then
+		argv=("$bin" -c "$MH_CONF" -d)
+	else
+		argv=(env -u MAILHIVE_CONF "$bin" -d)
+	fi
+	if ! mh_as_user "${argv[@]}" >>"$MH_LOG/mailhived-start.log" 2>&1; then
+		mh_tail "$MH_LOG/mailhived-start.log"
+		mh_tail "$MH_LOG/mailhived.log"
+		mh_die "mailhived did not start"
+	fi
+	for ((i = 0; i < 150; i++)); do
+		if [ -s "$MH_RUN/mailhived.services" ] &&
+			pid=$(mh_pidfile_pid "$pidfile" mailhived); then
+			return 0
+		fi
+		sleep 0.1
+	done
+	mh_tail "$MH_LOG/mailhived-start.log"
+	mh_tail "$MH_LOG/mailhived.log"
+	mh_die "mailhived did not start its services within 15 s"
+}
+
+# mh_mailhived_status - the master, then one line per service
+mh_mailhived_status() {
+	local name pid rc=0
+	mh_status_line mailhived "$(mh_mailhived_pidfile)" mailhived || return 1
+	[ -f "$MH_RUN/mailhived.services" ] || return 0
+	while read -r name pid; do
+		if mh_pid_alive "$pid" mailhived; then
+			printf '  %-10s running (pid %s)\n' "$name:" "$pid"
+		else
+			printf '  %-10s restarting\n' "$name:"
+			rc=1
+		fi
+	done <"$MH_RUN/mailhived.services"
+	return $rc
+}
+
 # ==== nginx ==============================================================
 
 mh_nginx_conf() { printf '%s\n' "$MH_VAR/nginx/nginx.conf"; }
@@ -561,6 +644,7 @@ mh_instance_start() {
 	mh_step "mailhivectl migrate"
 	mh_ctl migrate || mh_die "mailhivectl migrate failed"
 	[ "$1" = yes ] && mh_demo
+	mh_mailhived_start
 	local p
 	for p in "${MH_PORTALS[@]}"; do
 		mh_fcgi_start "$p"
@@ -574,6 +658,7 @@ mh_instance_stop() {
 	for p in "${MH_PORTALS[@]}"; do
 		mh_fcgi_stop "$p"
 	done
+	mh_mailhived_stop
 	mh_pg_stop
 }
 
@@ -598,6 +683,7 @@ mh_instance_status() {
 		printf '%-12s stopped\n' "postgresql:"
 		rc=1
 	fi
+	mh_mailhived_status || rc=1
 	for p in "${MH_PORTALS[@]}"; do
 		mh_status_line "$p" "$(mh_fcgi_pidfile "$p")" "$p.fcgi" || rc=1
 	done

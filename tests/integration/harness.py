@@ -111,6 +111,13 @@ class Instance:
         ]
         for k, v in self.extra_http.items():
             lines.append("%s = %s" % (k, v))
+        lines += [
+            "[smtp]",
+            "listen = 127.0.0.1:%d" % self.smtp_port,
+            "submission_listen = 127.0.0.1:%d" % self.submission_port,
+            "smtps_listen = 127.0.0.1:%d" % self.smtps_port,
+            "workers = 2",
+        ]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         os.chmod(self.conf, 0o644)
@@ -129,7 +136,7 @@ class Instance:
                 stdin=subprocess.DEVNULL, timeout=600).returncode
 
     def start(self):
-        for prog in ("tools/mailhivectl", "webmail/webmail.fcgi",
+        for prog in ("tools/mailhivectl", "backend/mailhived", "webmail/webmail.fcgi",
                      "domainadmin/domainadmin.fcgi", "admin/admin.fcgi"):
             if not os.access(os.path.join(self.build, prog), os.X_OK):
                 raise RuntimeError("%s/%s is missing: build first" % (self.build, prog))
@@ -144,6 +151,9 @@ class Instance:
         self.conf = os.path.join(self.dir, "mailhive.conf")
         self.http_port = free_port()
         self.pg_port = free_port()
+        self.smtp_port = free_port()
+        self.submission_port = free_port()
+        self.smtps_port = free_port()
         self._write_conf()
         self.up_log = os.path.join(self.dir, "up.log")
         t0 = time.monotonic()

@@ -1,0 +1,12 @@
+#ifndef MH_LISTEN_H
+#define MH_LISTEN_H
+/*
+ * listen.h - listening sockets from "host:port" configuration values.
+ */
+
+/* listen_open - a non-blocking, close-on-exec listening TCP socket on
+ * "127.0.0.1:2525" or "[::1]:2525"; -1 with *error_r (static or
+ * strerror text) on failure */
+int listen_open(const char *spec, const char **error_r);
+
+#endif

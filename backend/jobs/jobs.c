@@ -1,0 +1,175 @@
+/*
+ * jobs.c - periodic housekeeping in the jobs service.
+ *
+ * Blob garbage collection has two halves: rows of the blobs table whose
+ * reference count fell to zero (triggers keep it) are deleted together
+ * with their files; files that never got a row (a delivery that failed
+ * after its blob was made durable) are found by walking the store and
+ * removed once older than the grace period.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "cfg.h"
+#include "db.h"
+#include "jobs.h"
+#include "log.h"
+#include "pool.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* gc_rows - blobs whose rows say nothing references them */
+static int gc_rows(struct pool *pool)
+{
+	char grace[16];
+	const char *params[1] = { grace };
+	const char *error;
+	PGresult *res;
+	int removed = 0;
+
+	snprintf(grace, sizeof(grace), "%d", JOBS_BLOB_GRACE);
+	res = db_query(pool, "DELETE FROM blobs WHERE refcount = 0 AND"
+		       " created_at < now() - make_interval(secs => $1::int)"
+		       " RETURNING sha256", 1, params);
+	if (res == NULL)
+		return -1;
+	for (int i = 0; i < db_ntuples(res); i++) {
+		int r = blob_unlink(pool, cfg.blob_dir, db_value(res, i, 0),
+				    JOBS_BLOB_GRACE, &error);
+
+		if (r < 0)
+			log_warn("event=blob_gc_failed sha=%s error=%s",
+				 db_value(res, i, 0), log_quote(error));
+		else
+			removed += r;
+	}
+	return removed;
+}
+
+/* gc_orphan_files - files with no blobs row, older than the grace */
+static int gc_orphan_files(struct pool *pool)
+{
+	char path[4096];
+	time_t now = time(NULL);
+	DIR *d1, *d2, *d3;
+	struct dirent *e1, *e2, *e3;
+	int removed = 0;
+
+	d1 = opendir(cfg.blob_dir);
+	if (d1 == NULL)
+		return 0;
+	while ((e1 = readdir(d1)) != NULL) {
+		if (strlen(e1->d_name) != 2)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cfg.blob_dir, e1->d_name);
+		d2 = opendir(path);
+		if (d2 == NULL)
+			continue;
+		while ((e2 = readdir(d2)) != NULL) {
+			if (strlen(e2->d_name) != 2)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/%s", cfg.blob_dir,
+				 e1->d_name, e2->d_name);
+			d3 = opendir(path);
+			if (d3 == NULL)
+				continue;
+			while ((e3 = readdir(d3)) != NULL) {
+				const char *params[1] = { e3->d_name };
+				const char *error;
+				struct stat st;
+				PGresult *res;
+
+				if (!blob_sha_valid(e3->d_name))
+					continue;
+				snprintf(path, sizeof(path), "%s/%s/%s/%s",
+					 cfg.blob_dir, e1->d_name, e2->d_name,
+					 e3->d_name);
+				if (stat(path, &st) < 0 ||
+				    now - st.st_mtime < JOBS_BLOB_GRACE)
+					continue;
+				res = db_query(pool, "SELECT 1 FROM blobs"
+					       " WHERE sha256 = $1", 1, params);
+				if (res == NULL || db_ntuples(res) > 0)
+					continue;
+				if (blob_unlink(pool, cfg.blob_dir, e3->d_name,
+						JOBS_BLOB_GRACE, &error) > 0)
+					removed++;
+			}
+			closedir(d3);
+		}
+		closedir(d2);
+	}
+	closedir(d1);
+	return removed;
+}
+
+int jobs_run_once(void)
+{
+	struct pool *pool = pool_new("jobs", 16384);
+	char uidle[16], aidle[16];
+	const char *params[2] = { uidle, aidle };
+	unsigned int tmp_removed = 0;
+	const char *error;
+	int rows, files;
+
+	rows = gc_rows(pool);
+	files = rows < 0 ? 0 : gc_orphan_files(pool);
+	if (blob_gc_tmp(pool, cfg.blob_dir, JOBS_BLOB_GRACE, &tmp_removed,
+			&error) < 0)
+		log_warn("event=blob_tmp_gc_failed error=%s", log_quote(error));
+	snprintf(uidle, sizeof(uidle), "%u", cfg.session_user_idle);
+	snprintf(aidle, sizeof(aidle), "%u", cfg.session_admin_idle);
+	if (db_query(pool, "DELETE FROM web_sessions WHERE expires_at < now()"
+		     " OR (portal = 'webmail' AND last_seen <"
+		     "  now() - make_interval(secs => $1::int))"
+		     " OR (portal <> 'webmail' AND last_seen <"
+		     "  now() - make_interval(secs => $2::int))",
+		     2, params) == NULL ||
+	    db_query(pool, "DELETE FROM login_failures"
+		     " WHERE at < now() - interval '1 day'", 0, NULL) == NULL)
+		rows = -1;
+	if (rows > 0 || files > 0 || tmp_removed > 0)
+		log_info("event=blob_gc rows=%d files=%d tmp=%u", rows, files,
+			 tmp_removed);
+	pool_destroy(&pool);
+	return rows < 0 ? -1 : rows + files;
+}
+
+void jobs_main(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (db_init(cfg.db_conninfo_resolved) < 0)
+		log_warn("event=db_unavailable error=%s",
+			 log_quote(db_error()));
+	log_info("event=jobs_started");
+	while (!stop_requested) {
+		if (jobs_run_once() < 0)
+			log_warn("event=jobs_round_failed error=%s",
+				 log_quote(db_error()));
+		for (int i = 0; i < JOBS_INTERVAL && !stop_requested; i++)
+			sleep(1);
+	}
+	db_close();
+	_exit(0);
+}

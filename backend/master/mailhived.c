@@ -1,0 +1,430 @@
+/*
+ * mailhived.c - the mail backend's master process.
+ *
+ *   mailhived [-c CONFFILE] [-d]
+ *
+ * The master reads the configuration, opens the listening sockets, and
+ * forks the services: N smtp workers and one jobs process (imap, pop3 and
+ * queue join later). It never parses client bytes. It restarts a service
+ * that dies, waiting 1 s, then 2, 4, ... up to 60 s when a service keeps
+ * dying young; SIGHUP re-reads the configuration and restarts the
+ * services with it (listeners are reopened when their addresses changed);
+ * SIGTERM stops the services (SMTP sessions in DATA may finish within 30
+ * s, the others get 421) and exits.
+ *
+ * <run_dir>/mailhived.pid holds the master's pid; <run_dir>/mailhived.
+ * services lists "name pid" of the running services for `mailhive status`.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "jobs.h"
+#include "listen.h"
+#include "log.h"
+#include "pool.h"
+#include "pwhash.h"
+#include "smtpd.h"
+#include "token.h"
+
+#define MASTER_MAX_SERVICES (SMTPD_MAX_WORKERS + 4)
+#define MASTER_BACKOFF_MAX 60
+#define MASTER_STABLE_SECONDS 60	/* alive this long: back-off resets */
+#define MASTER_STOP_WAIT 40
+
+enum service_kind { SVC_SMTP, SVC_JOBS };
+
+struct service {
+	char name[32];
+	enum service_kind kind;
+	unsigned int index;
+	pid_t pid;
+	time_t started;
+	time_t next_start;
+	unsigned int backoff;
+};
+
+static struct service services[MASTER_MAX_SERVICES];
+static unsigned int nservices;
+static struct smtpd_listener listeners[3];
+static char listener_specs[3][128];
+static unsigned int nlisteners;
+static struct smtpd_shared *shared;
+static char *conf_path;
+static char pid_path[4096], services_path[4096];
+
+static volatile sig_atomic_t got_term, got_hup, got_chld;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGTERM || sig == SIGINT)
+		got_term = 1;
+	else if (sig == SIGHUP)
+		got_hup = 1;
+	else if (sig == SIGCHLD)
+		got_chld = 1;
+}
+
+/* open_listeners - (re)open the SMTP listeners that changed */
+static void open_listeners(void)
+{
+	const char *specs[3] = { cfg.smtp_listen, cfg.smtp_submission_listen,
+				 cfg.smtp_smtps_listen };
+	const enum smtpd_port ports[3] = { SMTPD_PORT_MX,
+		SMTPD_PORT_SUBMISSION, SMTPD_PORT_SMTPS };
+	struct smtpd_listener fresh[3];
+	char fresh_specs[3][128];
+	unsigned int n = 0;
+	const char *error;
+
+	for (int i = 0; i < 3; i++) {
+		int fd = -1;
+
+		if (specs[i][0] == '\0')
+			continue;
+		for (unsigned int j = 0; j < nlisteners; j++) {
+			if (listeners[j].port == ports[i] &&
+			    strcmp(listener_specs[j], specs[i]) == 0) {
+				fd = listeners[j].fd;
+				listeners[j].fd = -1;	/* kept */
+			}
+		}
+		if (fd < 0) {
+			fd = listen_open(specs[i], &error);
+			if (fd < 0)
+				fatal("event=startup error=\"cannot listen on"
+				      " %s: %s\"", specs[i], error);
+		}
+		fresh[n].fd = fd;
+		fresh[n].port = ports[i];
+		str_lcpy(fresh_specs[n], specs[i], sizeof(fresh_specs[n]));
+		n++;
+	}
+	for (unsigned int j = 0; j < nlisteners; j++)
+		if (listeners[j].fd >= 0)
+			close(listeners[j].fd);
+	memcpy(listeners, fresh, sizeof(fresh));
+	memcpy(listener_specs, fresh_specs, sizeof(fresh_specs));
+	nlisteners = n;
+}
+
+static void plan_services(void)
+{
+	unsigned int workers = cfg.smtp_workers;
+
+	if (workers < 1)
+		workers = 1;
+	if (workers > SMTPD_MAX_WORKERS)
+		workers = SMTPD_MAX_WORKERS;
+	nservices = 0;
+	for (unsigned int i = 0; i < workers; i++) {
+		struct service *s = &services[nservices++];
+
+		memset(s, 0, sizeof(*s));
+		snprintf(s->name, sizeof(s->name), "smtp/%u", i);
+		s->kind = SVC_SMTP;
+		s->index = i;
+	}
+	memset(&services[nservices], 0, sizeof(services[0]));
+	str_lcpy(services[nservices].name, "jobs", sizeof(services[0].name));
+	services[nservices].kind = SVC_JOBS;
+	nservices++;
+}
+
+static void write_services_file(void)
+{
+	char tmp[4200];
+	FILE *fp;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", services_path);
+	fp = fopen(tmp, "w");
+	if (fp == NULL)
+		return;
+	for (unsigned int i = 0; i < nservices; i++)
+		if (services[i].pid > 0)
+			fprintf(fp, "%s %ld\n", services[i].name,
+				(long)services[i].pid);
+	fclose(fp);
+	rename(tmp, services_path);
+}
+
+static void start_service(struct service *s)
+{
+	sigset_t none;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		log_error("event=fork_failed service=%s error=%s", s->name,
+			  strerror(errno));
+		s->next_start = time(NULL) + 1;
+		return;
+	}
+	if (pid == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		sigaction(SIGCHLD, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGALRM, &sa, NULL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		log_init(s->name, strcmp(cfg.log_level, "debug") == 0 ?
+			 LOG_DEBUG : LOG_INFO);
+		if (s->kind == SVC_SMTP)
+			smtpd_worker_main(listeners, nlisteners, shared,
+					  s->index);
+		jobs_main();
+	}
+	s->pid = pid;
+	s->started = time(NULL);
+	log_info("event=service_started service=%s pid=%ld", s->name,
+		 (long)pid);
+}
+
+static void reap(void)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (unsigned int i = 0; i < nservices; i++) {
+			struct service *s = &services[i];
+
+			if (s->pid != pid)
+				continue;
+			s->pid = 0;
+			if (s->kind == SVC_SMTP)
+				smtpd_shared_forget(shared, s->index);
+			if (got_term)
+				break;
+			if (time(NULL) - s->started >= MASTER_STABLE_SECONDS)
+				s->backoff = 0;
+			s->backoff = s->backoff == 0 ? 1 :
+				(s->backoff * 2 > MASTER_BACKOFF_MAX ?
+				 MASTER_BACKOFF_MAX : s->backoff * 2);
+			s->next_start = time(NULL) + s->backoff;
+			log_warn("event=service_died service=%s pid=%ld"
+				 " status=%d restart_in=%u", s->name,
+				 (long)pid, status, s->backoff);
+		}
+	}
+}
+
+static void stop_services(void)
+{
+	for (unsigned int i = 0; i < nservices; i++)
+		if (services[i].pid > 0)
+			kill(services[i].pid, SIGTERM);
+	for (int waited = 0; waited < MASTER_STOP_WAIT * 10; waited++) {
+		unsigned int alive = 0;
+
+		for (unsigned int i = 0; i < nservices; i++) {
+			if (services[i].pid <= 0)
+				continue;
+			if (waitpid(services[i].pid, NULL, WNOHANG) != 0)
+				services[i].pid = 0;
+			else
+				alive++;
+		}
+		if (alive == 0)
+			return;
+		usleep(100000);
+	}
+	for (unsigned int i = 0; i < nservices; i++) {
+		if (services[i].pid > 0) {
+			kill(services[i].pid, SIGKILL);
+			waitpid(services[i].pid, NULL, 0);
+			services[i].pid = 0;
+		}
+	}
+}
+
+static void reload(void)
+{
+	char *error;
+
+	log_info("event=reload");
+	if (cfg_load(conf_path, &error) < 0) {
+		/* keep running on the old settings */
+		log_error("event=reload_failed error=%s", log_quote(error));
+		free(error);
+		if (cfg_load(conf_path, &error) < 0)
+			fatal("event=config_error error=%s", log_quote(error));
+		return;
+	}
+	stop_services();
+	open_listeners();
+	plan_services();
+	for (unsigned int i = 0; i < nservices; i++)
+		start_service(&services[i]);
+	write_services_file();
+}
+
+static void daemonize(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		fatal("event=startup error=\"fork: %s\"", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		fatal("event=startup error=\"fork: %s\"", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+static int pid_file_busy(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	long pid = 0;
+
+	if (fp == NULL)
+		return 0;
+	if (fscanf(fp, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(fp);
+	return pid > 1 && pid != getpid() && kill((pid_t)pid, 0) == 0;
+}
+
+static void make_dir(const char *path)
+{
+	if (mkdir(path, 0750) < 0 && errno != EEXIST)
+		fatal("event=startup error=\"%s: %s\"", path, strerror(errno));
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf = getenv("MAILHIVE_CONF");
+	char *error, log_path[4096];
+	struct sigaction sa;
+	sigset_t block, old;
+	bool detach = false;
+	FILE *fp;
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:d")) != -1) {
+		switch (opt) {
+		case 'c': conf = optarg; break;
+		case 'd': detach = true; break;
+		default:
+			fprintf(stderr, "usage: mailhived [-c CONFFILE] [-d]\n");
+			return 2;
+		}
+	}
+	log_init("mailhived", LOG_INFO);
+	if (conf != NULL && conf[0] != '\0')
+		conf_path = xstrdup(conf);
+	if (cfg_load(conf_path, &error) < 0)
+		fatal("event=config_error error=%s", log_quote(error));
+	if (strcmp(cfg.log_level, "debug") == 0)
+		log_init("mailhived", LOG_DEBUG);
+	token_init();
+	pw_set_params(cfg.pw_opslimit, (size_t)cfg.pw_memlimit);
+	make_dir(cfg.run_dir);
+	make_dir(cfg.log_dir);
+	make_dir(cfg.blob_dir);
+	snprintf(pid_path, sizeof(pid_path), "%s/mailhived.pid", cfg.run_dir);
+	snprintf(services_path, sizeof(services_path),
+		 "%s/mailhived.services", cfg.run_dir);
+	if (pid_file_busy(pid_path))
+		fatal("event=startup error=\"already running (%s)\"", pid_path);
+	open_listeners();
+	shared = smtpd_shared_new();
+	if (detach) {
+		snprintf(log_path, sizeof(log_path), "%s/mailhived.log",
+			 cfg.log_dir);
+		if (log_open_file(log_path) < 0)
+			fatal("event=startup error=\"%s: %s\"", log_path,
+			      strerror(errno));
+		daemonize();
+	}
+	fp = fopen(pid_path, "w");
+	if (fp == NULL)
+		fatal("event=startup error=\"%s: %s\"", pid_path,
+		      strerror(errno));
+	fprintf(fp, "%ld\n", (long)getpid());
+	fclose(fp);
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+
+	plan_services();
+	for (unsigned int i = 0; i < nservices; i++)
+		start_service(&services[i]);
+	write_services_file();
+	log_info("event=started listeners=%u services=%u", nlisteners,
+		 nservices);
+	while (!got_term) {
+		bool changed = false;
+
+		alarm(1);
+		sigsuspend(&old);
+		if (got_term)
+			break;
+		if (got_chld) {
+			got_chld = 0;
+			reap();
+			changed = true;
+		}
+		if (got_hup) {
+			got_hup = 0;
+			reload();
+			continue;
+		}
+		for (unsigned int i = 0; i < nservices; i++) {
+			if (services[i].pid == 0 &&
+			    time(NULL) >= services[i].next_start) {
+				start_service(&services[i]);
+				changed = true;
+			}
+		}
+		if (changed)
+			write_services_file();
+	}
+	log_info("event=stopping");
+	alarm(0);
+	stop_services();
+	unlink(services_path);
+	unlink(pid_path);
+	log_info("event=stopped");
+	return 0;
+}

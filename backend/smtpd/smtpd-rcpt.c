@@ -1,0 +1,233 @@
+/*
+ * smtpd-rcpt.c - what an RCPT TO address leads to.
+ *
+ *   local domain?  no  -> authenticated: a remote target (queued);
+ *                         otherwise 554 5.7.1, we relay nothing
+ *                  yes -> user address -> the user (block list, quota,
+ *                         forwards applied)
+ *                         alias / group -> its targets, one level deep
+ *                         catch-all "@domain" -> its targets
+ *                         nothing -> 550 5.1.1
+ *
+ * SECURITY: addresses come from the network; they reach SQL only as
+ * parameters. Local parts that carry routing (%, !, @) are refused for
+ * local domains, and source routes and address literals are never local,
+ * so no path form makes us relay.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "db.h"
+#include "deliver.h"
+#include "log.h"
+#include "pool.h"
+#include "smtpd.h"
+#include "strnum.h"
+
+#define RCPT_ALIAS_TARGETS_MAX 1000
+
+static int domain_is_local(struct pool *pool, const char *domain)
+{
+	const char *params[1] = { domain };
+	PGresult *res = db_query(pool, "SELECT 1 FROM domains WHERE name = $1"
+				 " AND status = 'active'", 1, params);
+
+	if (res == NULL)
+		return -1;
+	return db_ntuples(res) > 0;
+}
+
+static const char *domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at != NULL ? at + 1 : "";
+}
+
+/* add_target - prepend a target */
+static void add_target(struct pool *pool, struct smtpd_target **list,
+		       const char *addr, int64_t user_id, int64_t domain_id,
+		       bool discard)
+{
+	struct smtpd_target *t = p_new(pool, struct smtpd_target, 1);
+
+	t->addr = p_strdup(pool, addr);
+	t->user_id = user_id;
+	t->domain_id = domain_id;
+	t->discard = discard;
+	t->next = *list;
+	*list = t;
+}
+
+/* user_target - the user at addr with block list, quota and forwards;
+ * returns a verdict, RCPT_UNKNOWN when addr is no user */
+static enum smtpd_rcpt_verdict user_target(struct pool *pool,
+					   const char *addr,
+					   const char *sender,
+					   struct smtpd_target **list)
+{
+	const char *params[3];
+	char uid[32];
+	int64_t user_id, domain_id;
+	uint64_t quota, used;
+	PGresult *res;
+	bool discard = false, keep = true;
+	int n;
+
+	params[0] = addr;
+	res = db_query(pool, "SELECT u.id, u.domain_id FROM users u"
+		       " JOIN domains d ON d.id = u.domain_id"
+		       " WHERE u.address = $1 AND u.status = 'active'"
+		       " AND u.deleted_at IS NULL AND d.status = 'active'",
+		       1, params);
+	if (res == NULL)
+		return RCPT_TEMP;
+	if (db_ntuples(res) == 0)
+		return RCPT_UNKNOWN;
+	if (str_to_int64(db_value(res, 0, 0), &user_id) < 0 ||
+	    str_to_int64(db_value(res, 0, 1), &domain_id) < 0)
+		return RCPT_TEMP;
+	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
+	if (sender != NULL && sender[0] != '\0') {
+		params[0] = uid;
+		params[1] = sender;
+		params[2] = p_printf(pool, "@%s", domain_of(sender));
+		res = db_query(pool, "SELECT action FROM block_list"
+			       " WHERE user_id = $1::bigint"
+			       " AND pattern IN ($2, $3)"
+			       " ORDER BY action = 'reject' DESC LIMIT 1",
+			       3, params);
+		if (res == NULL)
+			return RCPT_TEMP;
+		if (db_ntuples(res) > 0) {
+			if (strcmp(db_value(res, 0, 0), "reject") == 0)
+				return RCPT_BLOCKED;
+			discard = true;
+		}
+	}
+	n = deliver_quota_of(pool, user_id, &quota, &used);
+	if (n < 0)
+		return RCPT_TEMP;
+	if (n > 0 && quota > 0 && used >= quota)
+		return RCPT_OVER_QUOTA;
+	params[0] = uid;
+	res = db_query(pool, "SELECT target, keep_copy FROM forwards"
+		       " WHERE user_id = $1::bigint ORDER BY id", 1, params);
+	if (res == NULL)
+		return RCPT_TEMP;
+	if (!discard && db_ntuples(res) > 0) {
+		keep = false;
+		for (int i = 0; i < db_ntuples(res); i++) {
+			add_target(pool, list, db_value(res, i, 0), 0, domain_id,
+				   false);
+			if (strcmp(db_value(res, i, 1), "t") == 0)
+				keep = true;
+		}
+	}
+	if (keep || discard)
+		add_target(pool, list, addr, user_id, domain_id, discard);
+	return RCPT_OK;
+}
+
+/* alias_targets - expand an alias, group or catch-all row */
+static enum smtpd_rcpt_verdict alias_targets(struct pool *pool,
+					     const char *key,
+					     const char *sender,
+					     struct smtpd_target **list)
+{
+	const char *params[1] = { key };
+	enum smtpd_rcpt_verdict v;
+	PGresult *res;
+	int found = 0;
+
+	res = db_query(pool, "SELECT u.address FROM aliases a"
+		       " JOIN users u ON u.id = a.target_user_id"
+		       " WHERE a.address = $1"
+		       " UNION ALL SELECT unnest(a.targets) FROM aliases a"
+		       " WHERE a.address = $1 LIMIT 1000", 1, params);
+	if (res == NULL)
+		return RCPT_TEMP;
+	for (int i = 0; i < db_ntuples(res) && i < RCPT_ALIAS_TARGETS_MAX;
+	     i++) {
+		const char *t = db_value(res, i, 0);
+		int local = domain_is_local(pool, domain_of(t));
+
+		if (local < 0)
+			return RCPT_TEMP;
+		if (!local) {
+			add_target(pool, list, t, 0, 0, false);
+			found++;
+			continue;
+		}
+		v = user_target(pool, t, sender, list);
+		if (v == RCPT_OK)
+			found++;
+		else if (v == RCPT_TEMP || v == RCPT_OVER_QUOTA)
+			return v;
+		else
+			log_warn("event=alias_target_unusable alias=%s"
+				 " target=%s", log_quote(key), log_quote(t));
+	}
+	return found > 0 ? RCPT_OK : RCPT_UNKNOWN;
+}
+
+enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
+					   const struct smtp_path *path,
+					   const char *sender, bool authed,
+					   struct smtpd_target **targets_r)
+{
+	char *domain, *addr;
+	enum smtpd_rcpt_verdict v;
+	size_t dlen;
+	int local;
+
+	*targets_r = NULL;
+	if (path->had_source_route || path->domain_is_literal)
+		return RCPT_RELAY_DENIED;
+	domain = p_strdup(pool, path->domain);
+	dlen = strlen(domain);
+	if (dlen > 0 && domain[dlen - 1] == '.')
+		domain[dlen - 1] = '\0';
+	local = domain_is_local(pool, domain);
+	if (local < 0)
+		return RCPT_TEMP;
+	if (!local) {
+		if (!authed)
+			return RCPT_RELAY_DENIED;
+		add_target(pool, targets_r, p_printf(pool, "%s@%s",
+			   path->local, domain), 0, 0, false);
+		return RCPT_OK;
+	}
+	if (smtp_local_part_has_routing(path))
+		return RCPT_RELAY_DENIED;
+	addr = str_lower(p_printf(pool, "%s@%s", path->local, domain));
+	v = user_target(pool, addr, sender, targets_r);
+	if (v != RCPT_UNKNOWN)
+		return v;
+	v = alias_targets(pool, addr, sender, targets_r);
+	if (v != RCPT_UNKNOWN)
+		return v;
+	return alias_targets(pool, p_printf(pool, "@%s", domain), sender,
+			     targets_r);
+}
+
+int smtpd_sender_allowed(struct pool *pool, int64_t user_id,
+			 const char *addr)
+{
+	char uid[32];
+	const char *params[2] = { uid, addr };
+	PGresult *res;
+
+	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
+	res = db_query(pool, "SELECT 1 FROM users WHERE id = $1::bigint"
+		       " AND address = lower($2) UNION ALL SELECT 1 FROM aliases"
+		       " WHERE target_user_id = $1::bigint"
+		       " AND address = lower($2)", 2, params);
+	if (res == NULL)
+		return -1;
+	return db_ntuples(res) > 0;
+}

@@ -1,0 +1,176 @@
+/*
+ * deliver.c - local delivery: blob row, message rows, quota, statistics,
+ * in one transaction.
+ *
+ * UIDs and MODSEQs come from an UPDATE ... RETURNING on the mailbox row,
+ * which also locks it until commit, so concurrent deliveries to one
+ * mailbox get consecutive UIDs and a reader never sees a gap filled later.
+ * Quota is charged with a conditional UPDATE: zero rows means over quota.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "deliver.h"
+#include "log.h"
+#include "mime-meta.h"
+#include "pool.h"
+#include "strnum.h"
+
+/* the quota that applies: the user's own, else the domain's default,
+ * else the service package's (user's package, else domain's) */
+#define QUOTA_SQL \
+	"SELECT COALESCE(NULLIF(u.quota_bytes, 0)," \
+	"  NULLIF(d.default_quota_bytes, 0)," \
+	"  NULLIF(up.default_user_quota_bytes, 0)," \
+	"  NULLIF(dp.default_user_quota_bytes, 0), 0), u.used_bytes" \
+	" FROM users u JOIN domains d ON d.id = u.domain_id" \
+	" LEFT JOIN service_packages up ON up.id = u.package_id" \
+	" LEFT JOIN service_packages dp ON dp.id = d.package_id" \
+	" WHERE u.id = $1::bigint"
+
+int deliver_quota_of(struct pool *pool, int64_t user_id, uint64_t *quota_r,
+		     uint64_t *used_r)
+{
+	char id[32];
+	const char *params[1] = { id };
+	PGresult *res;
+
+	snprintf(id, sizeof(id), "%" PRId64, user_id);
+	res = db_query(pool, QUOTA_SQL, 1, params);
+	if (res == NULL)
+		return -1;
+	if (db_ntuples(res) == 0)
+		return 0;
+	if (str_to_u64(db_value(res, 0, 0), quota_r) < 0 ||
+	    str_to_u64(db_value(res, 0, 1), used_r) < 0)
+		return -1;
+	return 1;
+}
+
+/* deliver_one - message row, quota and event for one recipient; 1 done,
+ * 0 over quota, -1 error */
+static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
+		       const struct deliver_rcpt *r)
+{
+	const struct mime_meta *m = msg->meta;
+	char uid[32], dom[32], size[32];
+	const char *params[18];
+	uint64_t quota, used;
+	PGresult *res;
+
+	snprintf(uid, sizeof(uid), "%" PRId64, r->user_id);
+	snprintf(dom, sizeof(dom), "%" PRId64, r->domain_id);
+	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
+	if (deliver_quota_of(pool, r->user_id, &quota, &used) <= 0)
+		return -1;
+	if (quota > 0 && used + msg->size > quota)
+		return 0;
+	params[0] = uid;
+	params[1] = size;
+	if (db_query(pool, "UPDATE users SET used_bytes = used_bytes + $2::bigint"
+		     " WHERE id = $1::bigint", 2, params) == NULL)
+		return -1;
+	params[0] = uid;
+	params[1] = size;
+	params[2] = msg->sha;
+	params[3] = m->message_id;
+	params[4] = m->in_reply_to;
+	params[5] = m->refs;
+	params[6] = m->subject;
+	params[7] = m->from_addr;
+	params[8] = m->from_name;
+	params[9] = m->to_addrs;
+	params[10] = m->cc_addrs;
+	params[11] = m->date_sent;
+	params[12] = m->sort_subject;
+	params[13] = m->sort_from;
+	params[14] = m->preview;
+	params[15] = m->has_attachments ? "t" : "f";
+	params[16] = m->text;
+	res = db_query(pool,
+		"WITH mb AS (UPDATE mailboxes SET uidnext = uidnext + 1,"
+		"  highestmodseq = highestmodseq + 1"
+		"  WHERE user_id = $1::bigint AND name = 'INBOX'"
+		"  RETURNING id, uidnext - 1 AS uid, highestmodseq)"
+		" INSERT INTO messages (mailbox_id, uid, modseq, size,"
+		"  blob_sha256, message_id, in_reply_to, refs, subject,"
+		"  from_addr, from_name, to_addrs, cc_addrs, date_sent,"
+		"  sort_subject, sort_from, preview, has_attachments, fts)"
+		" SELECT mb.id, mb.uid, mb.highestmodseq, $2::bigint, $3, $4,"
+		"  $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, $13, $14,"
+		"  $15, $16::boolean,"
+		"  setweight(to_tsvector('simple', $7::text), 'A') ||"
+		"  setweight(to_tsvector('simple', $8::text || ' ' ||"
+		"   $9::text), 'B') ||"
+		"  to_tsvector('simple', $17::text)"
+		" FROM mb RETURNING id, uid", 17, params);
+	if (res == NULL)
+		return -1;
+	if (db_ntuples(res) != 1) {
+		log_error("event=deliver_failed queue_id=%s rcpt=%s"
+			  " error=\"no INBOX\"", msg->queue_id,
+			  log_quote(r->addr));
+		return -1;
+	}
+	log_info("event=delivered queue_id=%s rcpt=%s uid=%s size=%s",
+		 msg->queue_id, log_quote(r->addr), db_value(res, 0, 1), size);
+	params[0] = dom;
+	params[1] = uid;
+	params[2] = size;
+	params[3] = msg->remote;
+	if (db_query(pool, "INSERT INTO mail_events (domain_id, user_id,"
+		     " direction, bytes, outcome, remote) VALUES ($1::bigint,"
+		     " $2::bigint, 'in', $3::bigint, 'delivered', $4)",
+		     4, params) == NULL)
+		return -1;
+	return 1;
+}
+
+int deliver_local(struct pool *pool, const struct deliver_msg *msg,
+		  const struct deliver_rcpt *rcpts, unsigned int n,
+		  enum deliver_fail *fail_r, const char **error_r)
+{
+	char size[32];
+	const char *params[2];
+	int ret = 1;
+
+	*fail_r = DELIVER_FAIL_TEMP;
+	if (db_begin() < 0) {
+		*error_r = db_error();
+		return -1;
+	}
+	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
+	params[0] = msg->sha;
+	params[1] = size;
+	if (db_query(pool, "INSERT INTO blobs (sha256, size) VALUES ($1,"
+		     " $2::bigint) ON CONFLICT (sha256) DO NOTHING",
+		     2, params) == NULL)
+		ret = -1;
+	for (unsigned int i = 0; ret > 0 && i < n; i++) {
+		/* one copy per user, even when two addresses lead there */
+		bool seen = false;
+
+		for (unsigned int j = 0; j < i; j++)
+			if (rcpts[j].user_id == rcpts[i].user_id)
+				seen = true;
+		if (!seen)
+			ret = deliver_one(pool, msg, &rcpts[i]);
+	}
+	if (ret <= 0) {
+		*error_r = ret == 0 ? "over quota" : db_error();
+		db_rollback();
+		*fail_r = ret == 0 ? DELIVER_FAIL_QUOTA : DELIVER_FAIL_TEMP;
+		return -1;
+	}
+	if (db_commit() < 0) {
+		*error_r = db_error();
+		return -1;
+	}
+	*fail_r = DELIVER_OK;
+	return 0;
+}

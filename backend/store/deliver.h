@@ -1,0 +1,49 @@
+#ifndef MH_DELIVER_H
+#define MH_DELIVER_H
+/*
+ * deliver.h - make a stored blob visible: message rows for local
+ * recipients, all in one PostgreSQL transaction.
+ *
+ * The blob must already be durable (blob_writer_commit). deliver_local()
+ * inserts the blobs row, then for every recipient allocates the next UID
+ * and MODSEQ of the recipient's INBOX, inserts the message row with its
+ * metadata and full-text vector, charges the user's quota and writes a
+ * mail_events row. Either every recipient gets the message or none does:
+ * the SMTP server answers 250 only after this returned 0.
+ */
+#include <stdint.h>
+
+struct pool;
+struct mime_meta;
+
+enum deliver_fail {
+	DELIVER_OK = 0,
+	DELIVER_FAIL_QUOTA,	/* a recipient is over quota: 452 4.2.2 */
+	DELIVER_FAIL_TEMP,	/* database trouble: 451 4.3.0 */
+};
+
+struct deliver_rcpt {
+	int64_t user_id;
+	int64_t domain_id;
+	const char *addr;	/* the user's address, for logs */
+};
+
+struct deliver_msg {
+	const char *sha;
+	uint64_t size;
+	const struct mime_meta *meta;
+	const char *remote;	/* client address, for mail_events */
+	const char *queue_id;	/* for logs */
+};
+
+int deliver_local(struct pool *pool, const struct deliver_msg *msg,
+		  const struct deliver_rcpt *rcpts, unsigned int n,
+		  enum deliver_fail *fail_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+/* deliver_quota_of - the user's quota in bytes (0 = unlimited) and usage;
+ * 1 found, 0 no such user, -1 error */
+int deliver_quota_of(struct pool *pool, int64_t user_id, uint64_t *quota_r,
+		     uint64_t *used_r);
+
+#endif
