@@ -60,6 +60,14 @@ struct cfg {
 	unsigned int smtp_data_timeout;
 	unsigned int smtp_max_auth_failures;
 	bool smtp_auth_plaintext_loopback;
+	/* [queue] */
+	char *queue_resolver;
+	unsigned int queue_remote_port;
+	unsigned int queue_retry_base;
+	unsigned int queue_retry_max;
+	unsigned int queue_delay_warning;
+	unsigned int queue_expire;
+	unsigned int queue_timeout;
 	/* [tls] */
 	char *tls_cert_file;
 	char *tls_key_file;

@@ -4,8 +4,8 @@
  *   mailhived [-c CONFFILE] [-d]
  *
  * The master reads the configuration, opens the listening sockets, and
- * forks the services: N smtp workers and one jobs process (imap, pop3 and
- * queue join later). It never parses client bytes. It restarts a service
+ * forks the services: N smtp workers, the outbound queue and the jobs
+ * process (imap and pop3 join later). It never parses client bytes. It restarts a service
  * that dies, waiting 1 s, then 2, 4, ... up to 60 s when a service keeps
  * dying young; SIGHUP re-reads the configuration and restarts the
  * services with it (listeners are reopened when their addresses changed);
@@ -35,6 +35,7 @@
 #include "log.h"
 #include "pool.h"
 #include "pwhash.h"
+#include "queue.h"
 #include "smtpd.h"
 #include "token.h"
 
@@ -43,7 +44,7 @@
 #define MASTER_STABLE_SECONDS 60	/* alive this long: back-off resets */
 #define MASTER_STOP_WAIT 40
 
-enum service_kind { SVC_SMTP, SVC_JOBS };
+enum service_kind { SVC_SMTP, SVC_QUEUE, SVC_JOBS };
 
 struct service {
 	char name[32];
@@ -137,6 +138,10 @@ static void plan_services(void)
 		s->index = i;
 	}
 	memset(&services[nservices], 0, sizeof(services[0]));
+	str_lcpy(services[nservices].name, "queue", sizeof(services[0].name));
+	services[nservices].kind = SVC_QUEUE;
+	nservices++;
+	memset(&services[nservices], 0, sizeof(services[0]));
 	str_lcpy(services[nservices].name, "jobs", sizeof(services[0].name));
 	services[nservices].kind = SVC_JOBS;
 	nservices++;
@@ -185,6 +190,8 @@ static void start_service(struct service *s)
 		if (s->kind == SVC_SMTP)
 			smtpd_worker_main(listeners, nlisteners, shared,
 					  s->index);
+		if (s->kind == SVC_QUEUE)
+			queue_main();
 		jobs_main();
 	}
 	s->pid = pid;

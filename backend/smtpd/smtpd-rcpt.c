@@ -63,6 +63,28 @@ static void add_target(struct pool *pool, struct smtpd_target **list,
 	*list = t;
 }
 
+/* local_user - the active user at addr, if it is one; 1/0/-1 */
+static int local_user(struct pool *pool, const char *addr, int64_t *id_r,
+		      int64_t *domain_r)
+{
+	const char *params[1] = { addr };
+	PGresult *res;
+
+	res = db_query(pool, "SELECT u.id, u.domain_id FROM users u"
+		       " JOIN domains d ON d.id = u.domain_id"
+		       " WHERE u.address = lower($1) AND u.status = 'active'"
+		       " AND u.deleted_at IS NULL AND d.status = 'active'",
+		       1, params);
+	if (res == NULL)
+		return -1;
+	if (db_ntuples(res) == 0)
+		return 0;
+	if (str_to_int64(db_value(res, 0, 0), id_r) < 0 ||
+	    str_to_int64(db_value(res, 0, 1), domain_r) < 0)
+		return -1;
+	return 1;
+}
+
 /* user_target - the user at addr with block list, quota and forwards;
  * returns a verdict, RCPT_UNKNOWN when addr is no user */
 static enum smtpd_rcpt_verdict user_target(struct pool *pool,
@@ -78,19 +100,11 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 	bool discard = false, keep = true;
 	int n;
 
-	params[0] = addr;
-	res = db_query(pool, "SELECT u.id, u.domain_id FROM users u"
-		       " JOIN domains d ON d.id = u.domain_id"
-		       " WHERE u.address = $1 AND u.status = 'active'"
-		       " AND u.deleted_at IS NULL AND d.status = 'active'",
-		       1, params);
-	if (res == NULL)
+	n = local_user(pool, addr, &user_id, &domain_id);
+	if (n < 0)
 		return RCPT_TEMP;
-	if (db_ntuples(res) == 0)
+	if (n == 0)
 		return RCPT_UNKNOWN;
-	if (str_to_int64(db_value(res, 0, 0), &user_id) < 0 ||
-	    str_to_int64(db_value(res, 0, 1), &domain_id) < 0)
-		return RCPT_TEMP;
 	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
 	if (sender != NULL && sender[0] != '\0') {
 		params[0] = uid;
@@ -122,8 +136,14 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 	if (!discard && db_ntuples(res) > 0) {
 		keep = false;
 		for (int i = 0; i < db_ntuples(res); i++) {
-			add_target(pool, list, db_value(res, i, 0), 0, domain_id,
-				   false);
+			const char *t = db_value(res, i, 0);
+			int64_t tuid = 0, tdom = domain_id;
+
+			/* a local target is delivered to directly (its own
+			 * forwards are not followed: no loops) */
+			if (local_user(pool, t, &tuid, &tdom) < 0)
+				return RCPT_TEMP;
+			add_target(pool, list, t, tuid, tdom, false);
 			if (strcmp(db_value(res, i, 1), "t") == 0)
 				keep = true;
 		}

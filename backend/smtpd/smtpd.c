@@ -78,6 +78,8 @@ static const char *state_names[] = {
 struct smtpd_rcpt {
 	struct smtpd_rcpt *next;
 	struct smtpd_target *targets;
+	const char *notify;		/* DSN NOTIFY= as text, or NULL */
+	const char *orcpt;		/* DSN ORCPT=, or NULL */
 };
 
 struct smtpd_session {
@@ -94,6 +96,7 @@ struct smtpd_session {
 	bool tls;
 	bool authed;
 	int64_t auth_user_id;
+	int64_t auth_domain_id;
 	char auth_login[320];
 	char auth_user_name[320];	/* LOGIN: the name given */
 	unsigned int auth_failures;
@@ -104,6 +107,8 @@ struct smtpd_session {
 	/* transaction */
 	const char *mail_from;		/* "" for <> */
 	bool smtputf8;
+	const char *dsn_envid;
+	const char *dsn_ret;
 	struct smtpd_rcpt *rcpts;
 	unsigned int nrcpt;
 
@@ -229,6 +234,8 @@ static void tx_reset(struct smtpd_session *s)
 	pool_clear(s->tx);
 	s->mail_from = NULL;
 	s->smtputf8 = false;
+	s->dsn_envid = NULL;
+	s->dsn_ret = NULL;
 	s->rcpts = NULL;
 	s->nrcpt = 0;
 	s->hdr = NULL;
@@ -321,6 +328,10 @@ static void cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	}
 	s->mail_from = p->is_null ? "" : p_strdup(s->tx, p->addr);
 	s->smtputf8 = cmd->mail.smtputf8;
+	if (cmd->mail.envid != NULL)
+		s->dsn_envid = p_strdup(s->tx, cmd->mail.envid);
+	if (cmd->mail.ret != SMTP_RET_NONE)
+		s->dsn_ret = cmd->mail.ret == SMTP_RET_FULL ? "FULL" : "HDRS";
 	enter_state(s, S_MAIL);
 	reply(s, "250 2.1.0 Ok");
 }
@@ -383,6 +394,20 @@ static void cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	}
 	r = p_new(s->tx, struct smtpd_rcpt, 1);
 	r->targets = targets;
+	if (cmd->rcpt.notify != 0) {
+		unsigned int nt = cmd->rcpt.notify;
+
+		r->notify = (nt & SMTP_NOTIFY_NEVER) ? "NEVER" :
+			p_printf(s->tx, "%s%s%s",
+				 (nt & SMTP_NOTIFY_SUCCESS) ? "SUCCESS," : "",
+				 (nt & SMTP_NOTIFY_FAILURE) ? "FAILURE," : "",
+				 (nt & SMTP_NOTIFY_DELAY) ? "DELAY," : "");
+		if (r->notify[0] != 'N')
+			((char *)r->notify)[strlen(r->notify) - 1] = '\0';
+	}
+	if (cmd->rcpt.orcpt != NULL)
+		r->orcpt = p_printf(s->tx, "%s;%s", cmd->rcpt.orcpt_type,
+				    cmd->rcpt.orcpt);
 	r->next = s->rcpts;
 	s->rcpts = r;
 	s->nrcpt++;
@@ -579,6 +604,7 @@ static void deliver(struct smtpd_session *s)
 {
 	char sha[BLOB_SHA_HEX_LEN + 1];
 	struct deliver_rcpt *local;
+	struct deliver_remote *remote;
 	struct deliver_msg msg;
 	struct mime_meta *meta;
 	enum deliver_fail fail;
@@ -616,6 +642,7 @@ static void deliver(struct smtpd_session *s)
 		     t = t->next)
 			ntargets++;
 	local = p_new(s->tx, struct deliver_rcpt, ntargets + 1);
+	remote = p_new(s->tx, struct deliver_remote, ntargets + 1);
 	for (struct smtpd_rcpt *r = s->rcpts; r != NULL; r = r->next) {
 		for (struct smtpd_target *t = r->targets; t != NULL;
 		     t = t->next) {
@@ -629,23 +656,28 @@ static void deliver(struct smtpd_session *s)
 				local[nlocal].addr = t->addr;
 				nlocal++;
 			} else {
-				nremote++;
+				struct deliver_remote *d = &remote[nremote++];
+
+				d->rcpt = t->addr;
+				d->user_id = s->authed ? s->auth_user_id : 0;
+				d->domain_id = s->authed ? s->auth_domain_id :
+					t->domain_id;
+				d->notify = r->notify;
+				d->orcpt = r->orcpt;
 			}
 		}
-	}
-	if (nremote > 0) {
-		/* outbound delivery is the queue service's; until it runs
-		 * here, refuse rather than accept what we cannot send */
-		reply(s, "451 4.3.2 Outbound delivery is not available");
-		return;
 	}
 	msg.sha = sha;
 	msg.size = size;
 	msg.meta = meta;
 	msg.remote = s->c.ip;
 	msg.queue_id = s->queue_id;
-	if (nlocal > 0 && deliver_local(s->tx, &msg, local, nlocal, &fail,
-					&error) < 0) {
+	msg.sender = s->mail_from;
+	msg.dsn_envid = s->dsn_envid;
+	msg.dsn_ret = s->dsn_ret;
+	if ((nlocal > 0 || nremote > 0) &&
+	    deliver_commit(s->tx, &msg, local, nlocal, remote, nremote, &fail,
+			   &error) < 0) {
 		log_error("event=deliver_failed session=%s queue_id=%s"
 			  " error=%s", s->id, s->queue_id, log_quote(error));
 		reply(s, fail == DELIVER_FAIL_QUOTA ?
@@ -709,6 +741,7 @@ static void auth_finish(struct smtpd_session *s, const char *authzid,
 	case AUTH_OK:
 		s->authed = true;
 		s->auth_user_id = p.id;
+		s->auth_domain_id = p.domain_id;
 		str_lcpy(s->auth_login, p.login, sizeof(s->auth_login));
 		log_info("event=auth session=%s user=%s ip=%s", s->id,
 			 log_quote(p.login), s->c.ip);

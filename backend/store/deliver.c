@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "db.h"
 #include "deliver.h"
 #include "log.h"
@@ -131,9 +132,47 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 	return 1;
 }
 
-int deliver_local(struct pool *pool, const struct deliver_msg *msg,
-		  const struct deliver_rcpt *rcpts, unsigned int n,
-		  enum deliver_fail *fail_r, const char **error_r)
+/* queue_one - a queue row for one remote recipient */
+static int queue_one(struct pool *pool, const struct deliver_msg *msg,
+		     const struct deliver_remote *r)
+{
+	char uid[32], dom[32], size[32], expire[16];
+	const char *params[11];
+	PGresult *res;
+
+	snprintf(uid, sizeof(uid), "%" PRId64, r->user_id);
+	snprintf(dom, sizeof(dom), "%" PRId64, r->domain_id);
+	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
+	snprintf(expire, sizeof(expire), "%u", cfg.queue_expire);
+	params[0] = msg->sender;
+	params[1] = r->rcpt;
+	params[2] = msg->sha;
+	params[3] = size;
+	params[4] = dom;
+	params[5] = uid;
+	params[6] = expire;
+	params[7] = msg->dsn_envid;
+	params[8] = msg->dsn_ret;
+	params[9] = r->notify;
+	params[10] = r->orcpt;
+	res = db_query(pool, "INSERT INTO queue (sender, recipient,"
+		       " blob_sha256, size, domain_id, user_id, expires_at,"
+		       " dsn_envid, dsn_ret, dsn_notify, dsn_orcpt) VALUES"
+		       " ($1, $2, $3, $4::bigint, NULLIF($5, '0')::bigint,"
+		       " NULLIF($6, '0')::bigint,"
+		       " now() + make_interval(secs => $7::int), $8, $9, $10,"
+		       " $11) RETURNING id", 11, params);
+	if (res == NULL || db_ntuples(res) != 1)
+		return -1;
+	log_info("event=queued queue_id=%s entry=%s rcpt=%s size=%s",
+		 msg->queue_id, db_value(res, 0, 0), log_quote(r->rcpt), size);
+	return 1;
+}
+
+int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
+		   const struct deliver_rcpt *rcpts, unsigned int n,
+		   const struct deliver_remote *remote, unsigned int nremote,
+		   enum deliver_fail *fail_r, const char **error_r)
 {
 	char size[32];
 	const char *params[2];
@@ -161,6 +200,12 @@ int deliver_local(struct pool *pool, const struct deliver_msg *msg,
 		if (!seen)
 			ret = deliver_one(pool, msg, &rcpts[i]);
 	}
+	for (unsigned int i = 0; ret > 0 && i < nremote; i++)
+		ret = queue_one(pool, msg, &remote[i]);
+	if (ret > 0 && nremote > 0 &&
+	    db_query(pool, "SELECT pg_notify('queue_wakeup', '')", 0,
+		     NULL) == NULL)
+		ret = -1;
 	if (ret <= 0) {
 		*error_r = ret == 0 ? "over quota" : db_error();
 		db_rollback();

@@ -2,9 +2,10 @@
 #define MH_DELIVER_H
 /*
  * deliver.h - make a stored blob visible: message rows for local
- * recipients, all in one PostgreSQL transaction.
+ * recipients and queue rows for remote ones, all in one PostgreSQL
+ * transaction.
  *
- * The blob must already be durable (blob_writer_commit). deliver_local()
+ * The blob must already be durable (blob_writer_commit). deliver_commit()
  * inserts the blobs row, then for every recipient allocates the next UID
  * and MODSEQ of the recipient's INBOX, inserts the message row with its
  * metadata and full-text vector, charges the user's quota and writes a
@@ -28,17 +29,32 @@ struct deliver_rcpt {
 	const char *addr;	/* the user's address, for logs */
 };
 
+/* a recipient elsewhere: a queue row for the queue service */
+struct deliver_remote {
+	const char *rcpt;
+	int64_t user_id;	/* whose mail it is (statistics); 0 = none */
+	int64_t domain_id;
+	const char *notify;	/* DSN NOTIFY= as text, or NULL */
+	const char *orcpt;	/* DSN ORCPT=, or NULL */
+};
+
 struct deliver_msg {
 	const char *sha;
 	uint64_t size;
-	const struct mime_meta *meta;
+	const struct mime_meta *meta;	/* needed when there are local rcpts */
+	const char *sender;	/* envelope MAIL FROM, "" for <> */
+	const char *dsn_envid;	/* or NULL */
+	const char *dsn_ret;	/* "FULL", "HDRS" or NULL */
 	const char *remote;	/* client address, for mail_events */
 	const char *queue_id;	/* for logs */
 };
 
-int deliver_local(struct pool *pool, const struct deliver_msg *msg,
-		  const struct deliver_rcpt *rcpts, unsigned int n,
-		  enum deliver_fail *fail_r, const char **error_r)
+/* deliver_commit - in one transaction: the blob row, a message row per
+ * local recipient and a queue row per remote one */
+int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
+		   const struct deliver_rcpt *rcpts, unsigned int n,
+		   const struct deliver_remote *remote, unsigned int nremote,
+		   enum deliver_fail *fail_r, const char **error_r)
 	__attribute__((warn_unused_result));
 
 /* deliver_quota_of - the user's quota in bytes (0 = unlimited) and usage;

@@ -32,6 +32,10 @@ int main(void)
 	srunner_add_suite(sr, pwhash_suite());
 	srunner_add_suite(sr, web_form_suite());
 	srunner_add_suite(sr, web_cs_suite());
+	srunner_add_suite(sr, blob_suite());
+	srunner_add_suite(sr, mime_meta_suite());
+	srunner_add_suite(sr, smtp_parse_suite());
+	srunner_add_suite(sr, smtp_data_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

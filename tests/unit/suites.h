@@ -11,5 +11,9 @@ Suite *token_suite(void);
 Suite *pwhash_suite(void);
 Suite *web_form_suite(void);
 Suite *web_cs_suite(void);
+Suite *blob_suite(void);
+Suite *mime_meta_suite(void);
+Suite *smtp_parse_suite(void);
+Suite *smtp_data_suite(void);
 
 #endif
