@@ -4,9 +4,10 @@
 #
 #   usage: tests/fuzz/run.sh SECONDS [OUTDIR]
 #
-# Each tests/fuzz/fuzz-NAME.c lists the lib sources it needs on one line
-#   fuzz-sources: lib/a.c lib/b.c
-# and its seeds live in tests/fuzz/corpus/NAME/ (never written to; the
+# Each tests/fuzz/fuzz-NAME.c lists the sources it needs on one line
+#   fuzz-sources: lib/a.c lib/b.c backend/smtpd/c.c
+# and the directory of each is added to the include path.
+# Its seeds live in tests/fuzz/corpus/NAME/ (never written to; the
 # fuzzer works on a copy). Crash, leak and timeout inputs are written to
 # OUTDIR as NAME-crash-<sha1> and so on; without OUTDIR a temporary
 # directory is used and kept only when something was found. Build products
@@ -62,13 +63,16 @@ for target in tests/fuzz/fuzz-*.c; do
 		head -n 1 | sed 's/\*\/.*//')
 	bin=$work/fuzz-$name
 	log=$work/$name.log
+	# each source's directory is an include directory (backend/ headers)
+	incs=$(for src in $srcs; do dirname "$src"; done | sort -u |
+		sed 's/^/-I /' | tr '\n' ' ')
 
 	echo "fuzz: building $name"
 	# shellcheck disable=SC2086 # srcs is a word list on purpose
 	if ! "$CC" -g -O1 -std=gnu11 \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-		-I lib -I "$work" $srcs "$target" -o "$bin"; then
+		-I lib $incs -I "$work" $srcs "$target" -o "$bin"; then
 		echo "fuzz: $name: build failed" >&2
 		failed=1
 		continue
