@@ -154,30 +154,10 @@ static bool text_sane(const char *s, size_t max)
 	return true;
 }
 
-/* json_str - s as a JSON string literal, in pool memory */
-static char *json_str(struct pool *pool, const char *s)
-{
-	struct buf *b = buf_new_pool(pool, 0);
-	int ret = buf_append_char(b, '"');
-
-	for (const unsigned char *p = (const unsigned char *)s;
-	     *p != '\0' && ret == 0; p++) {
-		if (*p == '"' || *p == '\\')
-			ret = buf_printf(b, "\\%c", *p);
-		else if (*p < ' ')
-			ret = buf_printf(b, "\\u%04x", *p);
-		else
-			ret = buf_append_char(b, (char)*p);
-	}
-	if (ret < 0 || buf_append_char(b, '"') < 0)
-		panic("out of memory");
-	return b->data;
-}
-
 /* auth_detail - audit detail {"service":...} */
 static const char *auth_detail(struct pool *pool, const char *service)
 {
-	return p_printf(pool, "{\"service\":%s}", json_str(pool, service));
+	return p_printf(pool, "{\"service\":%s}", str_json_quote(pool, service));
 }
 
 /* audit_log - one audit_log row */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "log.h"
 #include "pool.h"
 
 void buf_init(struct buf *b, size_t max)
@@ -184,6 +185,25 @@ char *str_lower(char *s)
 	for (char *p = s; *p != '\0'; p++)
 		*p = (char)ascii_lower((unsigned char)*p);
 	return s;
+}
+
+char *str_json_quote(struct pool *pool, const char *s)
+{
+	struct buf *b = buf_new_pool(pool, 0);
+	int ret = buf_append_char(b, '"');
+
+	for (const unsigned char *p = (const unsigned char *)s;
+	     *p != '\0' && ret == 0; p++) {
+		if (*p == '"' || *p == '\\')
+			ret = buf_printf(b, "\\%c", *p);
+		else if (*p < ' ')
+			ret = buf_printf(b, "\\u%04x", *p);
+		else
+			ret = buf_append_char(b, (char)*p);
+	}
+	if (ret < 0 || buf_append_char(b, '"') < 0)
+		panic("out of memory");
+	return b->data;
 }
 
 bool utf8_valid(const char *data, size_t len)

@@ -49,6 +49,9 @@ size_t str_lcpy(char *dst, const char *src, size_t size);
 char *str_trim(char *s);
 /* str_lower - ASCII lower case, in place */
 char *str_lower(char *s);
+/* str_json_quote - s as a JSON string literal (quotes included), control
+ * characters escaped, in pool memory */
+char *str_json_quote(struct pool *pool, const char *s);
 /* utf8_valid - true when data is well-formed UTF-8 (no overlongs,
  * no surrogates, nothing above U+10FFFF) */
 bool utf8_valid(const char *data, size_t len);

@@ -29,6 +29,7 @@
 #include <fcgiapp.h>
 
 #include "cfg.h"
+#include "daemon.h"
 #include "db.h"
 #include "log.h"
 #include "pool.h"
@@ -178,55 +179,6 @@ static pid_t start_worker(int listen_fd, const struct web_app *app)
 	return pid;
 }
 
-static void daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		fatal("event=startup error=\"fork: %s\"", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	pid = fork();
-	if (pid < 0)
-		fatal("event=startup error=\"fork: %s\"", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-}
-
-/* pid_file_busy - a live process already holds the pid file */
-static int pid_file_busy(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	long pid = 0;
-
-	if (fp == NULL)
-		return 0;
-	if (fscanf(fp, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(fp);
-	return pid > 1 && pid != getpid() && kill((pid_t)pid, 0) == 0;
-}
-
-static void write_pid_file(const char *path)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp == NULL)
-		fatal("event=startup error=\"%s: %s\"", path, strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
-}
-
 static void usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [-c CONFFILE] [-d] [-s SOCKET]\n", prog);
@@ -303,7 +255,7 @@ int web_server_main(int argc, char **argv, struct web_app *app)
 		if (log_open_file(log_path) < 0)
 			fatal("event=startup error=\"%s: %s\"", log_path,
 			      strerror(errno));
-		daemonize();
+		daemon_detach();
 	}
 	if (FCGX_Init() != 0)
 		fatal("event=startup error=\"FCGX_Init failed\"");
@@ -315,7 +267,7 @@ int web_server_main(int argc, char **argv, struct web_app *app)
 	}
 	if (listen_fd < 0)
 		fatal("event=startup error=\"cannot listen on %s\"", socket_path);
-	write_pid_file(pid_path);
+	pid_file_write(pid_path);
 
 	/* signals arrive only while the master sleeps in sigsuspend */
 	sigemptyset(&block);

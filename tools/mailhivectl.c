@@ -534,26 +534,6 @@ out:
 
 /* ==== Audit ============================================================== */
 
-/* json_str - s as a JSON string literal */
-static char *json_str(const char *s)
-{
-	struct buf *b = buf_new_pool(ctl_pool, 0);
-	int ret = buf_append_char(b, '"');
-
-	for (const unsigned char *p = (const unsigned char *)s;
-	     *p != '\0' && ret == 0; p++) {
-		if (*p == '"' || *p == '\\')
-			ret = buf_printf(b, "\\%c", *p);
-		else if (*p < ' ')
-			ret = buf_printf(b, "\\u%04x", *p);
-		else
-			ret = buf_append_char(b, (char)*p);
-	}
-	if (ret < 0 || buf_append_char(b, '"') < 0)
-		panic("out of memory");
-	return b->data;
-}
-
 /* audit - audit row for a CLI action, inside the command's transaction */
 static int audit(const char *action, const char *object, const char *detail)
 {
@@ -1329,7 +1309,7 @@ static int admin_add_tx(void *arg)
 		      2, params) == NULL)
 			return ctl_db_fail();
 		if (buf_printf(detail, "%s%s", i > 0 ? "," : "",
-			       json_str(ctx->domains[i])) < 0)
+			       str_json_quote(ctl_pool, ctx->domains[i])) < 0)
 			panic("out of memory");
 	}
 	if (buf_append_str(detail, "]}") < 0)

@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "cfg.h"
+#include "daemon.h"
 #include "jobs.h"
 #include "listen.h"
 #include "log.h"
@@ -279,44 +280,6 @@ static void reload(void)
 	write_services_file();
 }
 
-static void daemonize(void)
-{
-	pid_t pid = fork();
-	int fd;
-
-	if (pid < 0)
-		fatal("event=startup error=\"fork: %s\"", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	setsid();
-	pid = fork();
-	if (pid < 0)
-		fatal("event=startup error=\"fork: %s\"", strerror(errno));
-	if (pid > 0)
-		_exit(0);
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-}
-
-static int pid_file_busy(const char *path)
-{
-	FILE *fp = fopen(path, "r");
-	long pid = 0;
-
-	if (fp == NULL)
-		return 0;
-	if (fscanf(fp, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(fp);
-	return pid > 1 && pid != getpid() && kill((pid_t)pid, 0) == 0;
-}
-
 static void make_dir(const char *path)
 {
 	if (mkdir(path, 0750) < 0 && errno != EEXIST)
@@ -330,7 +293,6 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	sigset_t block, old;
 	bool detach = false;
-	FILE *fp;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "c:d")) != -1) {
@@ -367,14 +329,9 @@ int main(int argc, char **argv)
 		if (log_open_file(log_path) < 0)
 			fatal("event=startup error=\"%s: %s\"", log_path,
 			      strerror(errno));
-		daemonize();
+		daemon_detach();
 	}
-	fp = fopen(pid_path, "w");
-	if (fp == NULL)
-		fatal("event=startup error=\"%s: %s\"", pid_path,
-		      strerror(errno));
-	fprintf(fp, "%ld\n", (long)getpid());
-	fclose(fp);
+	pid_file_write(pid_path);
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);

@@ -879,37 +879,6 @@ static void auth_line(struct smtpd_session *s, const char *line, size_t len)
 
 /* ---- dispatch ---- */
 
-static const char *cmd_error_reply(const struct smtp_cmd *cmd)
-{
-	switch (cmd->error) {
-	case SMTP_CMD_ERR_LINE: return "500 5.5.2 Syntax error";
-	case SMTP_CMD_ERR_UNKNOWN: return "500 5.5.1 Command unrecognized";
-	case SMTP_CMD_ERR_BAD_DOMAIN:
-		return "501 5.5.2 Invalid domain name";
-	case SMTP_CMD_ERR_BAD_SENDER:
-		return "501 5.1.7 Bad sender address syntax";
-	case SMTP_CMD_ERR_BAD_RECIPIENT:
-		return "501 5.1.3 Bad recipient address syntax";
-	case SMTP_CMD_ERR_PATH_TOO_LONG:
-		return cmd->verb == SMTP_VERB_MAIL ?
-			"501 5.1.7 Sender address too long" :
-			"501 5.1.3 Recipient address too long";
-	case SMTP_CMD_ERR_UTF8:
-		return "553 5.6.7 Non-ASCII address needs SMTPUTF8";
-	case SMTP_CMD_ERR_PARAM_UNKNOWN:
-		return "555 5.5.4 Unsupported parameter";
-	case SMTP_CMD_ERR_PARAM_SYNTAX:
-		return "501 5.5.4 Invalid parameter";
-	case SMTP_CMD_ERR_AUTH_MECH:
-		return "504 5.5.4 Unrecognized authentication type";
-	case SMTP_CMD_ERR_AUTH_B64:
-		return "501 5.5.2 Cannot decode response";
-	case SMTP_CMD_ERR_SYNTAX:
-	default:
-		return "501 5.5.2 Syntax error in parameters";
-	}
-}
-
 static void command(struct smtpd_session *s, const char *line, size_t len)
 {
 	struct smtp_cmd cmd;
@@ -921,7 +890,7 @@ static void command(struct smtpd_session *s, const char *line, size_t len)
 		return;
 	}
 	if (smtp_cmd_parse(s->pool, line, len, &cmd, &error) < 0) {
-		reply(s, "%s", cmd_error_reply(&cmd));
+		reply(s, "%s", smtp_cmd_error_reply(cmd.verb, cmd.error));
 		if (cmd.verb == SMTP_VERB_UNKNOWN &&
 		    ++s->bad_commands >= SMTPD_MAX_BAD_COMMANDS) {
 			reply(s, "421 4.7.0 Too many errors");
