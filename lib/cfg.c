@@ -65,7 +65,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("smtp.submission_listen", CFG_STR, smtp_submission_listen,
 	  "127.0.0.1:2587"),
 	K("smtp.smtps_listen", CFG_STR, smtp_smtps_listen, "127.0.0.1:2465"),
-	K("smtp.workers", CFG_UINT, smtp_workers, "4"),
+	K("smtp.workers", CFG_UINT, smtp_workers, "8"),
 	K("smtp.max_connections", CFG_UINT, smtp_max_connections, "1000"),
 	K("smtp.max_connections_per_ip", CFG_UINT,
 	  smtp_max_connections_per_ip, "100"),

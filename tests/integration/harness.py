@@ -87,9 +87,11 @@ class CtlResult:
 
 
 class Instance:
-    def __init__(self, build, http_conf=None):
+    def __init__(self, build, http_conf=None, extra_conf=None):
         self.build = os.path.abspath(build)
         self.extra_http = dict(http_conf or {})
+        # {"queue": {"resolver": "127.0.0.1:5353"}, ...}: more sections
+        self.extra_conf = {k: dict(v) for k, v in (extra_conf or {}).items()}
         self.dir = None
         self.started = False
         self.credentials = {}
@@ -118,6 +120,10 @@ class Instance:
             "smtps_listen = 127.0.0.1:%d" % self.smtps_port,
             "workers = 2",
         ]
+        for section, keys in self.extra_conf.items():
+            lines.append("[%s]" % section)
+            for k, v in keys.items():
+                lines.append("%s = %s" % (k, v))
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
         os.chmod(self.conf, 0o644)
