@@ -31,7 +31,7 @@ MH_APT_RUN=(
 )
 # ... and in addition for `./mailhive test`.
 # shellcheck disable=SC2034  # used by ./mailhive
-MH_APT_TEST=(clang libclang-rt-14-dev chromium python3)
+MH_APT_TEST=(clang libclang-rt-14-dev chromium python3 dnsmasq-base postfix swaks strace)
 
 declare -gA MHC=()
 

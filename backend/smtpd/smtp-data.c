@@ -122,7 +122,8 @@ static void emit(struct smtp_data_reader *r, const char *data, size_t len)
 static void flush(struct smtp_data_reader *r, const char *in, size_t *run,
 		  size_t end)
 {
-	emit(r, in + *run, end - *run);
+	if (end > *run)
+		emit(r, in + *run, end - *run);
 	*run = end;
 }
 

@@ -42,8 +42,8 @@ typedef int smtp_data_sink_fn(void *ctx, const char *data, size_t len);
 
 struct smtp_data_limits {
 	size_t max_line;	/* 0 = SMTP_DATA_MAX_LINE_DEFAULT; else >= 3 */
-	uint64_t max_size;	/* message octets after unstuffing; 0 = no
-				   limit (SIZE= must not set this) */
+	uint64_t max_size;	/* message octets after unstuffing, from the
+				   configuration (not from SIZE=); 0 = none */
 };
 
 /* Reader state. Allocate it anywhere; the fields are private. */

@@ -460,7 +460,7 @@ static int scan_path(struct pool *pool, const char *s, size_t len,
 		return 0;
 	}
 	if (i < len && s[i] == '@') {
-		/* A-d-l ":" - checked, then ignored (RFC 5321 C) */
+		/* A-d-l ":" - checked, then ignored (RFC 5321 C.) */
 		for (;;) {
 			i++;
 			ret = scan_domain(s, len, &i, true, false, &d);
@@ -722,11 +722,12 @@ int smtp_sasl_plain_parse(const char *data, size_t len,
 			  const char **authzid_r, const char **authcid_r,
 			  const char **password_r, struct pool *pool)
 {
-	const char *nul1, *nul2, *end = data + len;
+	const char *nul1, *nul2, *end;
 	size_t zlen, clen, plen;
 
 	if (len == 0)
 		return -1;
+	end = data + len;
 	nul1 = memchr(data, '\0', len);
 	if (nul1 == NULL)
 		return -1;
@@ -1105,6 +1106,7 @@ static int parse_mail_rcpt(struct pool *pool, const char *arg, size_t len,
 	size_t plen = strlen(prefix), pos;
 	enum smtp_cmd_error bad = mail ? SMTP_CMD_ERR_BAD_SENDER :
 		SMTP_CMD_ERR_BAD_RECIPIENT;
+	struct smtp_path path;
 	const char *msg;
 	int ret;
 
@@ -1116,10 +1118,11 @@ static int parse_mail_rcpt(struct pool *pool, const char *arg, size_t len,
 	if (pos < len && arg[pos] == ' ')
 		pos++;	/* "MAIL FROM: <a@b>": common, tolerated */
 	ret = scan_path(pool, arg, len, &pos, mail ? SMTP_PATH_ALLOW_NULL :
-			SMTP_PATH_ALLOW_POSTMASTER, &cmd->path, &msg);
+			SMTP_PATH_ALLOW_POSTMASTER, &path, &msg);
 	if (ret < 0)
 		return fail(cmd, ret == SCAN_TOO_LONG ?
 			    SMTP_CMD_ERR_PATH_TOO_LONG : bad, msg, error_r);
+	cmd->path = path;	/* only a complete path is kept */
 	if (parse_params(pool, arg, len, pos, cmd, error_r) < 0)
 		return -1;
 	if (mail && cmd->path.utf8 && !cmd->mail.smtputf8)

@@ -139,7 +139,10 @@ struct smtp_auth_cmd {
 /*
  * One parsed command. verb is set as soon as it is known, also when the
  * rest fails, so the server can tell which command was refused. arg is
- * the raw text after the verb and its single space ("" when none).
+ * the raw text after the verb and its single space ("" when none), kept
+ * for logs. On error only verb, error, arg and auth.mech_name mean
+ * anything; path is then either empty or complete (the parameters
+ * failed), never half-parsed.
  */
 struct smtp_cmd {
 	enum smtp_verb verb;

@@ -152,15 +152,17 @@ static void check_cmd(struct pool *pool, const char *line, size_t len)
 	case SMTP_VERB_MAIL:
 		check_path(pool, &cmd.path, SMTP_PATH_ALLOW_NULL);
 		check(!cmd.path.utf8 || cmd.mail.smtputf8);
-		check(cmd.mail.envid == NULL || (printable(cmd.mail.envid) &&
-						 strlen(cmd.mail.envid) <= 100));
+		check(cmd.mail.envid == NULL ||
+		      (printable(cmd.mail.envid) &&
+		       strlen(cmd.mail.envid) <= 100));
 		check(cmd.mail.auth == NULL || printable(cmd.mail.auth));
 		check(cmd.rcpt.notify == 0 && cmd.rcpt.orcpt == NULL);
 		break;
 	case SMTP_VERB_RCPT:
 		check_path(pool, &cmd.path, SMTP_PATH_ALLOW_POSTMASTER);
 		check(!cmd.path.is_null);
-		check((cmd.rcpt.orcpt == NULL) == (cmd.rcpt.orcpt_type == NULL));
+		check((cmd.rcpt.orcpt == NULL) ==
+		      (cmd.rcpt.orcpt_type == NULL));
 		check(cmd.rcpt.orcpt == NULL || printable(cmd.rcpt.orcpt));
 		check((cmd.rcpt.notify & SMTP_NOTIFY_NEVER) == 0 ||
 		      cmd.rcpt.notify == SMTP_NOTIFY_NEVER);

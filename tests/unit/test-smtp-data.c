@@ -21,6 +21,7 @@
 
 Suite *smtp_data_suite(void);
 
+#define N_ROWS(rows) (sizeof(rows) / sizeof((rows)[0]))
 #define RANDOM_SPLITS 40
 
 struct result {
@@ -282,7 +283,7 @@ START_TEST(test_incomplete_is_more)
 	struct result res;
 	size_t i;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < N_ROWS(rows); i++) {
 		check_splits(rows[i], strlen(rows[i]), NULL, &res);
 		ck_assert_int_eq(res.status, SMTP_DATA_MORE);
 		ck_assert_uint_eq(res.consumed, strlen(rows[i]));
@@ -401,14 +402,15 @@ START_TEST(test_long_lines_many)
 	char *in;
 	size_t i;
 
-	/* a long line of 100 KB keeps being consumed, then ends cleanly */
-	in = p_alloc(pool, 100000 + 16);
-	for (i = 0; i < 100000; i++)
+	/* a 20 KB line keeps being consumed, then the data ends cleanly */
+	in = p_alloc(pool, 20000 + 16);
+	for (i = 0; i < 20000; i++)
 		in[i] = (char)('a' + i % 26);
-	memcpy(in + 100000, "\r\nok\r\n.\r\n", 9);
-	check_splits(in, 100009, NULL, &res);
+	memcpy(in + 20000, "\r\nok\r\n.\r\n", 9);
+	check_splits(in, 20009, NULL, &res);
 	ck_assert_int_eq(res.status, SMTP_DATA_LINE_TOO_LONG);
-	ck_assert_uint_eq(res.consumed, 100009);
+	ck_assert_uint_eq(res.consumed, 20009);
+	ck_assert_uint_eq(res.out.len, 998);
 	buf_free(&res.out);
 	pool_destroy(&pool);
 }
@@ -538,7 +540,7 @@ START_TEST(test_bad_octets)
 {
 	int i;
 
-	for (i = 0; i < (int)(sizeof(bad_rows) / sizeof(bad_rows[0])); i++)
+	for (i = 0; i < (int)N_ROWS(bad_rows); i++)
 		test_bad_octets_one(i);
 }
 END_TEST
@@ -657,7 +659,7 @@ START_TEST(test_smuggling)
 {
 	int i;
 
-	for (i = 0; i < (int)(sizeof(smuggle_rows) / sizeof(smuggle_rows[0])); i++)
+	for (i = 0; i < (int)N_ROWS(smuggle_rows); i++)
 		test_smuggling_one(i);
 }
 END_TEST
@@ -681,7 +683,7 @@ START_TEST(test_smuggling_at_start)
 	struct result res;
 	size_t i;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < N_ROWS(rows); i++) {
 		check_splits(rows[i].in, rows[i].len, NULL, &res);
 		ck_assert_msg(res.status == rows[i].status, "row %zu", i);
 		ck_assert_uint_eq(res.consumed, rows[i].consumed);

@@ -17,6 +17,8 @@
 
 Suite *smtp_parse_suite(void);
 
+#define N_ROWS(rows) (sizeof(rows) / sizeof((rows)[0]))
+
 static struct pool *pool;
 
 static void setup(void)
@@ -120,7 +122,7 @@ START_TEST(test_verbs)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(verb_rows) / sizeof(verb_rows[0]); i++)
+	for (i = 0; i < N_ROWS(verb_rows); i++)
 		test_verbs_row((int)i);
 }
 END_TEST
@@ -146,7 +148,7 @@ START_TEST(test_verb_unknown)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(unknown_rows) / sizeof(unknown_rows[0]); i++)
+	for (i = 0; i < N_ROWS(unknown_rows); i++)
 		test_verb_unknown_row((int)i);
 }
 END_TEST
@@ -174,8 +176,8 @@ static void test_line_bad_octets_row(int row)
 {
 	struct smtp_cmd cmd;
 
-	ck_assert_int_eq(parse_len(badline_rows[row].line, badline_rows[row].len,
-				   &cmd), -1);
+	ck_assert_int_eq(parse_len(badline_rows[row].line,
+				   badline_rows[row].len, &cmd), -1);
 	ck_assert_int_eq(cmd.error, SMTP_CMD_ERR_LINE);
 }
 
@@ -183,7 +185,7 @@ START_TEST(test_line_bad_octets)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(badline_rows) / sizeof(badline_rows[0]); i++)
+	for (i = 0; i < N_ROWS(badline_rows); i++)
 		test_line_bad_octets_row((int)i);
 }
 END_TEST
@@ -198,11 +200,11 @@ START_TEST(test_no_argument_verbs)
 	struct smtp_cmd cmd;
 	size_t i;
 
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (i = 0; i < N_ROWS(ok); i++) {
 		PARSE_OK(ok[i], &cmd);
 		ck_assert_str_eq(cmd.arg, "");
 	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < N_ROWS(bad); i++) {
 		PARSE_BAD(bad[i], &cmd, SMTP_CMD_ERR_SYNTAX);
 		ck_assert_int_ne(cmd.verb, SMTP_VERB_UNKNOWN);
 	}
@@ -236,7 +238,7 @@ START_TEST(test_required_argument_verbs)
 	struct smtp_cmd cmd;
 	size_t i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < N_ROWS(bad); i++)
 		PARSE_BAD(bad[i], &cmd, SMTP_CMD_ERR_SYNTAX);
 	PARSE_OK("VRFY user@example.test", &cmd);
 	ck_assert_str_eq(cmd.arg, "user@example.test");
@@ -304,7 +306,7 @@ START_TEST(test_error_replies)
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < N_ROWS(rows); i++) {
 		const char *r = smtp_cmd_error_reply(rows[i].verb,
 						     rows[i].error);
 
@@ -329,7 +331,7 @@ START_TEST(test_helo_domains)
 	char line[300];
 	size_t i;
 
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (i = 0; i < N_ROWS(ok); i++) {
 		snprintf(line, sizeof(line), "EHLO %s", ok[i]);
 		PARSE_OK(line, &cmd);
 		ck_assert_str_eq(cmd.helo, ok[i]);	/* as sent */
@@ -351,7 +353,7 @@ START_TEST(test_helo_literals)
 	char line[300];
 	size_t i;
 
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+	for (i = 0; i < N_ROWS(ok); i++) {
 		snprintf(line, sizeof(line), "EHLO %s", ok[i]);
 		PARSE_OK(line, &cmd);
 		ck_assert_str_eq(cmd.helo, ok[i]);
@@ -386,7 +388,7 @@ START_TEST(test_helo_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(helo_bad_rows) / sizeof(helo_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(helo_bad_rows); i++)
 		test_helo_bad_row((int)i);
 }
 END_TEST
@@ -516,7 +518,7 @@ START_TEST(test_mail_rcpt_forms)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(mail_form_rows) / sizeof(mail_form_rows[0]); i++)
+	for (i = 0; i < N_ROWS(mail_form_rows); i++)
 		test_mail_rcpt_forms_row((int)i);
 }
 END_TEST
@@ -553,7 +555,7 @@ START_TEST(test_postmaster)
 	struct smtp_cmd cmd;
 	size_t i;
 
-	for (i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
+	for (i = 0; i < N_ROWS(bare); i++) {
 		PARSE_OK(bare[i], &cmd);
 		ck_assert(cmd.path.is_postmaster);
 		ck_assert_str_eq(cmd.path.domain, "");
@@ -649,7 +651,7 @@ START_TEST(test_relay_matrix)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(relay_rows) / sizeof(relay_rows[0]); i++)
+	for (i = 0; i < N_ROWS(relay_rows); i++)
 		test_relay_matrix_row((int)i);
 }
 END_TEST
@@ -675,7 +677,7 @@ START_TEST(test_routing_predicate)
 	const char *error;
 	size_t i;
 
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (i = 0; i < N_ROWS(rows); i++) {
 		ck_assert_int_eq(smtp_path_parse(pool, rows[i].path,
 						 strlen(rows[i].path), 0,
 						 &path, NULL, &error), 0);
@@ -711,7 +713,7 @@ START_TEST(test_source_route_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(route_bad_rows) / sizeof(route_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(route_bad_rows); i++)
 		test_source_route_bad_row((int)i);
 }
 END_TEST
@@ -779,7 +781,7 @@ START_TEST(test_local_part_ok)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(local_ok_rows) / sizeof(local_ok_rows[0]); i++)
+	for (i = 0; i < N_ROWS(local_ok_rows); i++)
 		test_local_part_ok_row((int)i);
 }
 END_TEST
@@ -812,7 +814,7 @@ START_TEST(test_local_part_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(local_bad_rows) / sizeof(local_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(local_bad_rows); i++)
 		test_local_part_bad_row((int)i);
 }
 END_TEST
@@ -873,7 +875,7 @@ START_TEST(test_domain_ok)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(domain_ok_rows) / sizeof(domain_ok_rows[0]); i++)
+	for (i = 0; i < N_ROWS(domain_ok_rows); i++)
 		test_domain_ok_row((int)i);
 }
 END_TEST
@@ -899,7 +901,7 @@ START_TEST(test_domain_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(domain_bad_rows) / sizeof(domain_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(domain_bad_rows); i++)
 		test_domain_bad_row((int)i);
 }
 END_TEST
@@ -980,7 +982,7 @@ START_TEST(test_literal_ok)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(literal_ok_rows) / sizeof(literal_ok_rows[0]); i++)
+	for (i = 0; i < N_ROWS(literal_ok_rows); i++)
 		test_literal_ok_row((int)i);
 }
 END_TEST
@@ -1017,7 +1019,7 @@ START_TEST(test_literal_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(literal_bad_rows) / sizeof(literal_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(literal_bad_rows); i++)
 		test_literal_bad_row((int)i);
 }
 END_TEST
@@ -1106,7 +1108,7 @@ START_TEST(test_utf8_invalid)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(utf8_bad_rows) / sizeof(utf8_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(utf8_bad_rows); i++)
 		test_utf8_invalid_row((int)i);
 }
 END_TEST
@@ -1190,7 +1192,7 @@ START_TEST(test_param_size_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(size_bad_rows) / sizeof(size_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(size_bad_rows); i++)
 		test_param_size_bad_row((int)i);
 }
 END_TEST
@@ -1367,7 +1369,7 @@ START_TEST(test_param_notify)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(notify_rows) / sizeof(notify_rows[0]); i++)
+	for (i = 0; i < N_ROWS(notify_rows); i++)
 		test_param_notify_row((int)i);
 }
 END_TEST
@@ -1437,7 +1439,7 @@ START_TEST(test_param_unknown)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(param_unknown_rows) / sizeof(param_unknown_rows[0]); i++)
+	for (i = 0; i < N_ROWS(param_unknown_rows); i++)
 		test_param_unknown_row((int)i);
 }
 END_TEST
@@ -1466,7 +1468,7 @@ START_TEST(test_param_duplicate)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(param_dup_rows) / sizeof(param_dup_rows[0]); i++)
+	for (i = 0; i < N_ROWS(param_dup_rows); i++)
 		test_param_duplicate_row((int)i);
 }
 END_TEST
@@ -1505,7 +1507,7 @@ START_TEST(test_param_syntax)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(param_syntax_rows) / sizeof(param_syntax_rows[0]); i++)
+	for (i = 0; i < N_ROWS(param_syntax_rows); i++)
 		test_param_syntax_row((int)i);
 }
 END_TEST
@@ -1624,7 +1626,7 @@ START_TEST(test_canonical_roundtrip)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(canon_rows) / sizeof(canon_rows[0]); i++)
+	for (i = 0; i < N_ROWS(canon_rows); i++)
 		test_canonical_roundtrip_row((int)i);
 }
 END_TEST
@@ -1697,7 +1699,7 @@ START_TEST(test_auth_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(auth_bad_rows) / sizeof(auth_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(auth_bad_rows); i++)
 		test_auth_bad_row((int)i);
 }
 END_TEST
@@ -1776,7 +1778,7 @@ START_TEST(test_b64_decode_ok)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(b64_ok_rows) / sizeof(b64_ok_rows[0]); i++)
+	for (i = 0; i < N_ROWS(b64_ok_rows); i++)
 		test_b64_decode_ok_row((int)i);
 }
 END_TEST
@@ -1805,7 +1807,7 @@ START_TEST(test_b64_decode_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(b64_bad_rows) / sizeof(b64_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(b64_bad_rows); i++)
 		test_b64_decode_bad_row((int)i);
 }
 END_TEST
@@ -1935,7 +1937,7 @@ START_TEST(test_sasl_plain_bad)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(sasl_bad_rows) / sizeof(sasl_bad_rows[0]); i++)
+	for (i = 0; i < N_ROWS(sasl_bad_rows); i++)
 		test_sasl_plain_bad_row((int)i);
 }
 END_TEST
