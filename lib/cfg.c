@@ -87,6 +87,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("tls.cert_file", CFG_PATH, tls_cert_file, ""),
 	K("tls.key_file", CFG_PATH, tls_key_file, ""),
 	K("store.blob_dir", CFG_PATH, blob_dir, ""),
+	K("store.gc_grace", CFG_UINT, blob_gc_grace, "3600"),
+	K("jobs.interval", CFG_UINT, jobs_interval, "60"),
 };
 
 #define CFG_NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

@@ -73,6 +73,9 @@ struct cfg {
 	char *tls_key_file;
 	/* [store] */
 	char *blob_dir;
+	unsigned int blob_gc_grace;
+	/* [jobs] */
+	unsigned int jobs_interval;
 
 	/* derived, not keys */
 	char *conf_path;	/* NULL = defaults only */

@@ -42,7 +42,7 @@ static int gc_rows(struct pool *pool)
 	PGresult *res;
 	int removed = 0;
 
-	snprintf(grace, sizeof(grace), "%d", JOBS_BLOB_GRACE);
+	snprintf(grace, sizeof(grace), "%u", cfg.blob_gc_grace);
 	res = db_query(pool, "DELETE FROM blobs WHERE refcount = 0 AND"
 		       " created_at < now() - make_interval(secs => $1::int)"
 		       " RETURNING sha256", 1, params);
@@ -50,7 +50,7 @@ static int gc_rows(struct pool *pool)
 		return -1;
 	for (int i = 0; i < db_ntuples(res); i++) {
 		int r = blob_unlink(pool, cfg.blob_dir, db_value(res, i, 0),
-				    JOBS_BLOB_GRACE, &error);
+				    cfg.blob_gc_grace, &error);
 
 		if (r < 0)
 			log_warn("event=blob_gc_failed sha=%s error=%s",
@@ -100,14 +100,14 @@ static int gc_orphan_files(struct pool *pool)
 					 cfg.blob_dir, e1->d_name, e2->d_name,
 					 e3->d_name);
 				if (stat(path, &st) < 0 ||
-				    now - st.st_mtime < JOBS_BLOB_GRACE)
+				    now - st.st_mtime < cfg.blob_gc_grace)
 					continue;
 				res = db_query(pool, "SELECT 1 FROM blobs"
 					       " WHERE sha256 = $1", 1, params);
 				if (res == NULL || db_ntuples(res) > 0)
 					continue;
 				if (blob_unlink(pool, cfg.blob_dir, e3->d_name,
-						JOBS_BLOB_GRACE, &error) > 0)
+						cfg.blob_gc_grace, &error) > 0)
 					removed++;
 			}
 			closedir(d3);
@@ -129,7 +129,7 @@ int jobs_run_once(void)
 
 	rows = gc_rows(pool);
 	files = rows < 0 ? 0 : gc_orphan_files(pool);
-	if (blob_gc_tmp(pool, cfg.blob_dir, JOBS_BLOB_GRACE, &tmp_removed,
+	if (blob_gc_tmp(pool, cfg.blob_dir, cfg.blob_gc_grace, &tmp_removed,
 			&error) < 0)
 		log_warn("event=blob_tmp_gc_failed error=%s", log_quote(error));
 	snprintf(uidle, sizeof(uidle), "%u", cfg.session_user_idle);
@@ -167,7 +167,8 @@ void jobs_main(void)
 		if (jobs_run_once() < 0)
 			log_warn("event=jobs_round_failed error=%s",
 				 log_quote(db_error()));
-		for (int i = 0; i < JOBS_INTERVAL && !stop_requested; i++)
+		for (unsigned int i = 0; i < cfg.jobs_interval &&
+		     !stop_requested; i++)
 			sleep(1);
 	}
 	db_close();

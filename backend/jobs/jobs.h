@@ -9,8 +9,7 @@
  * sessions and old failed-login records.
  */
 
-#define JOBS_INTERVAL 60		/* seconds between rounds */
-#define JOBS_BLOB_GRACE 3600		/* seconds a blob may stay unreferenced */
+/* timing comes from jobs.interval and store.gc_grace */
 
 /* jobs_run_once - one round; returns the number of blobs removed, -1 on
  * a database error */

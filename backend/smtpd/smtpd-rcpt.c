@@ -89,7 +89,7 @@ static int local_user(struct pool *pool, const char *addr, int64_t *id_r,
  * returns a verdict, RCPT_UNKNOWN when addr is no user */
 static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 					   const char *addr,
-					   const char *sender,
+					   const char *sender, uint64_t size,
 					   struct smtpd_target **list)
 {
 	const char *params[3];
@@ -126,7 +126,9 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 	n = deliver_quota_of(pool, user_id, &quota, &used);
 	if (n < 0)
 		return RCPT_TEMP;
-	if (n > 0 && quota > 0 && used >= quota)
+	if (n > 0 && quota > 0 && size > quota)
+		return RCPT_OVER_QUOTA_PERM;
+	if (n > 0 && quota > 0 && (used >= quota || used + size > quota))
 		return RCPT_OVER_QUOTA;
 	params[0] = uid;
 	res = db_query(pool, "SELECT target, keep_copy FROM forwards"
@@ -156,7 +158,7 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 /* alias_targets - expand an alias, group or catch-all row */
 static enum smtpd_rcpt_verdict alias_targets(struct pool *pool,
 					     const char *key,
-					     const char *sender,
+					     const char *sender, uint64_t size,
 					     struct smtpd_target **list)
 {
 	const char *params[1] = { key };
@@ -183,10 +185,11 @@ static enum smtpd_rcpt_verdict alias_targets(struct pool *pool,
 			found++;
 			continue;
 		}
-		v = user_target(pool, t, sender, list);
+		v = user_target(pool, t, sender, size, list);
 		if (v == RCPT_OK)
 			found++;
-		else if (v == RCPT_TEMP || v == RCPT_OVER_QUOTA)
+		else if (v == RCPT_TEMP || v == RCPT_OVER_QUOTA ||
+			 v == RCPT_OVER_QUOTA_PERM)
 			return v;
 		else
 			log_warn("event=alias_target_unusable alias=%s"
@@ -197,7 +200,8 @@ static enum smtpd_rcpt_verdict alias_targets(struct pool *pool,
 
 enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 					   const struct smtp_path *path,
-					   const char *sender, bool authed,
+					   const char *sender, uint64_t size,
+					   bool authed,
 					   struct smtpd_target **targets_r)
 {
 	char *domain, *addr;
@@ -225,14 +229,14 @@ enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 	if (smtp_local_part_has_routing(path))
 		return RCPT_RELAY_DENIED;
 	addr = str_lower(p_printf(pool, "%s@%s", path->local, domain));
-	v = user_target(pool, addr, sender, targets_r);
+	v = user_target(pool, addr, sender, size, targets_r);
 	if (v != RCPT_UNKNOWN)
 		return v;
-	v = alias_targets(pool, addr, sender, targets_r);
+	v = alias_targets(pool, addr, sender, size, targets_r);
 	if (v != RCPT_UNKNOWN)
 		return v;
 	return alias_targets(pool, p_printf(pool, "@%s", domain), sender,
-			     targets_r);
+			     size, targets_r);
 }
 
 int smtpd_sender_allowed(struct pool *pool, int64_t user_id,

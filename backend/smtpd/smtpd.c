@@ -109,6 +109,7 @@ struct smtpd_session {
 	bool smtputf8;
 	const char *dsn_envid;
 	const char *dsn_ret;
+	uint64_t declared_size;		/* MAIL SIZE=, 0 if none */
 	struct smtpd_rcpt *rcpts;
 	unsigned int nrcpt;
 
@@ -236,6 +237,7 @@ static void tx_reset(struct smtpd_session *s)
 	s->smtputf8 = false;
 	s->dsn_envid = NULL;
 	s->dsn_ret = NULL;
+	s->declared_size = 0;
 	s->rcpts = NULL;
 	s->nrcpt = 0;
 	s->hdr = NULL;
@@ -328,6 +330,7 @@ static void cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	}
 	s->mail_from = p->is_null ? "" : p_strdup(s->tx, p->addr);
 	s->smtputf8 = cmd->mail.smtputf8;
+	s->declared_size = cmd->mail.has_size ? cmd->mail.size : 0;
 	if (cmd->mail.envid != NULL)
 		s->dsn_envid = p_strdup(s->tx, cmd->mail.envid);
 	if (cmd->mail.ret != SMTP_RET_NONE)
@@ -365,8 +368,8 @@ static void cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		reply(s, "501 5.1.3 Bad recipient address syntax");
 		return;
 	}
-	v = smtpd_resolve_rcpt(s->tx, &path, s->mail_from, s->authed,
-			       &targets);
+	v = smtpd_resolve_rcpt(s->tx, &path, s->mail_from, s->declared_size,
+			       s->authed, &targets);
 	switch (v) {
 	case RCPT_OK:
 		break;
@@ -386,6 +389,10 @@ static void cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		return;
 	case RCPT_OVER_QUOTA:
 		reply(s, "452 4.2.2 <%s>: Mailbox full", path.addr);
+		return;
+	case RCPT_OVER_QUOTA_PERM:
+		reply(s, "552 5.2.2 <%s>: Message larger than the mailbox"
+		      " quota", path.addr);
 		return;
 	case RCPT_TEMP:
 	default:

@@ -54,6 +54,7 @@ enum smtpd_rcpt_verdict {
 	RCPT_RELAY_DENIED,	/* 554 5.7.1 */
 	RCPT_BLOCKED,		/* 550 5.7.1 the user's block list */
 	RCPT_OVER_QUOTA,	/* 452 4.2.2 */
+	RCPT_OVER_QUOTA_PERM,	/* 552 5.2.2: larger than the whole quota */
 	RCPT_TEMP,		/* 451 4.3.0 */
 };
 
@@ -66,11 +67,13 @@ struct smtpd_target {
 };
 
 /* smtpd_resolve_rcpt - what RCPT TO:<path> leads to: local users (after
- * aliases, catch-all and forwarding) and remote targets; authed says
- * whether the client may relay to outside domains */
+ * aliases, catch-all and forwarding) and remote targets; size is the
+ * size declared with MAIL (0 if none), checked against quotas; authed
+ * says whether the client may relay to outside domains */
 enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 					   const struct smtp_path *path,
-					   const char *sender, bool authed,
+					   const char *sender, uint64_t size,
+					   bool authed,
 					   struct smtpd_target **targets_r);
 /* smtpd_sender_allowed - the authenticated user may use this address
  * (their own or one of their aliases); 1 yes, 0 no, -1 error */
