@@ -59,7 +59,7 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 		       const struct deliver_rcpt *r)
 {
 	const struct mime_meta *m = msg->meta;
-	char uid[32], dom[32], size[32];
+	char uid[32], dom[32], size[32], quota_s[32];
 	const char *params[18];
 	uint64_t quota, used;
 	PGresult *res;
@@ -69,13 +69,30 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
 	if (deliver_quota_of(pool, r->user_id, &quota, &used) <= 0)
 		return -1;
-	if (quota > 0 && used + msg->size > quota)
-		return 0;
+	/* statistics first: the statements below lock the user and the
+	 * mailbox rows until commit, so they come last */
+	params[0] = dom;
+	params[1] = uid;
+	params[2] = size;
+	params[3] = msg->remote;
+	if (db_query(pool, "INSERT INTO mail_events (domain_id, user_id,"
+		     " direction, bytes, outcome, remote) VALUES ($1::bigint,"
+		     " $2::bigint, 'in', $3::bigint, 'delivered', $4)",
+		     4, params) == NULL)
+		return -1;
+	/* charge the quota atomically: no row means it would not fit */
+	snprintf(quota_s, sizeof(quota_s), "%" PRIu64, quota);
 	params[0] = uid;
 	params[1] = size;
-	if (db_query(pool, "UPDATE users SET used_bytes = used_bytes + $2::bigint"
-		     " WHERE id = $1::bigint", 2, params) == NULL)
+	params[2] = quota_s;
+	res = db_query(pool, "UPDATE users SET used_bytes = used_bytes +"
+		       " $2::bigint WHERE id = $1::bigint AND ($3::bigint = 0"
+		       " OR used_bytes + $2::bigint <= $3::bigint) RETURNING id",
+		       3, params);
+	if (res == NULL)
 		return -1;
+	if (db_ntuples(res) == 0)
+		return 0;
 	params[0] = uid;
 	params[1] = size;
 	params[2] = msg->sha;
@@ -120,15 +137,6 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 	}
 	log_info("event=delivered queue_id=%s rcpt=%s uid=%s size=%s",
 		 msg->queue_id, log_quote(r->addr), db_value(res, 0, 1), size);
-	params[0] = dom;
-	params[1] = uid;
-	params[2] = size;
-	params[3] = msg->remote;
-	if (db_query(pool, "INSERT INTO mail_events (domain_id, user_id,"
-		     " direction, bytes, outcome, remote) VALUES ($1::bigint,"
-		     " $2::bigint, 'in', $3::bigint, 'delivered', $4)",
-		     4, params) == NULL)
-		return -1;
 	return 1;
 }
 

@@ -19,8 +19,6 @@
 #include "smtp-data.h"
 #include "suites.h"
 
-Suite *smtp_data_suite(void);
-
 #define N_ROWS(rows) (sizeof(rows) / sizeof((rows)[0]))
 #define RANDOM_SPLITS 40
 

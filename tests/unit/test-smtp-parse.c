@@ -15,8 +15,6 @@
 #include "smtp-parse.h"
 #include "suites.h"
 
-Suite *smtp_parse_suite(void);
-
 #define N_ROWS(rows) (sizeof(rows) / sizeof((rows)[0]))
 
 static struct pool *pool;
