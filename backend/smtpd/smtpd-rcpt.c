@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cfg.h"
 #include "db.h"
 #include "deliver.h"
 #include "log.h"
@@ -112,7 +113,7 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 		params[2] = p_printf(pool, "@%s", domain_of(sender));
 		res = db_query(pool, "SELECT action FROM block_list"
 			       " WHERE user_id = $1::bigint"
-			       " AND pattern IN ($2, $3)"
+			       " AND pattern IN (lower($2), lower($3))"
 			       " ORDER BY action = 'reject' DESC LIMIT 1",
 			       3, params);
 		if (res == NULL)
@@ -198,6 +199,12 @@ static enum smtpd_rcpt_verdict alias_targets(struct pool *pool,
 	return found > 0 ? RCPT_OK : RCPT_UNKNOWN;
 }
 
+static enum smtpd_rcpt_verdict postmaster_target(struct pool *pool,
+						 const char *domain,
+						 const char *sender,
+						 uint64_t size,
+						 struct smtpd_target **list);
+
 enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 					   const struct smtp_path *path,
 					   const char *sender, uint64_t size,
@@ -235,8 +242,48 @@ enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 	v = alias_targets(pool, addr, sender, size, targets_r);
 	if (v != RCPT_UNKNOWN)
 		return v;
-	return alias_targets(pool, p_printf(pool, "@%s", domain), sender,
-			     size, targets_r);
+	v = alias_targets(pool, p_printf(pool, "@%s", domain), sender,
+			  size, targets_r);
+	if (v != RCPT_UNKNOWN || strcmp(path->local, "postmaster") != 0)
+		return v;
+	return postmaster_target(pool, domain, sender, size, targets_r);
+}
+
+/* postmaster_target - RFC 5321 4.5.1: postmaster@ every local domain
+ * must work. Without a user, alias or catch-all for it, the mail goes to
+ * the domain's first account (the one created with the domain). */
+static enum smtpd_rcpt_verdict postmaster_target(struct pool *pool,
+						 const char *domain,
+						 const char *sender,
+						 uint64_t size,
+						 struct smtpd_target **list)
+{
+	const char *params[1] = { domain };
+	PGresult *res;
+
+	res = db_query(pool, "SELECT u.address FROM users u JOIN domains d"
+		       " ON d.id = u.domain_id WHERE d.name = $1"
+		       " AND u.status = 'active' AND u.deleted_at IS NULL"
+		       " ORDER BY u.id LIMIT 1", 1, params);
+	if (res == NULL)
+		return RCPT_TEMP;
+	if (db_ntuples(res) == 0)
+		return RCPT_UNKNOWN;
+	return user_target(pool, db_value(res, 0, 0), sender, size, list);
+}
+
+/* smtpd_postmaster_domain - the domain a bare <Postmaster> belongs to:
+ * general.hostname when that is a local domain, else the first one */
+const char *smtpd_postmaster_domain(struct pool *pool)
+{
+	const char *params[1] = { cfg.hostname };
+	PGresult *res;
+
+	res = db_query(pool, "SELECT name FROM domains WHERE status = 'active'"
+		       " ORDER BY name = $1 DESC, id LIMIT 1", 1, params);
+	if (res == NULL || db_ntuples(res) == 0)
+		return NULL;
+	return db_value(res, 0, 0);
 }
 
 int smtpd_sender_allowed(struct pool *pool, int64_t user_id,

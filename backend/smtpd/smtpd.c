@@ -360,9 +360,15 @@ static void cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 	}
 	if (path.is_postmaster && (path.domain == NULL ||
 				   path.domain[0] == '\0')) {
+		const char *d = smtpd_postmaster_domain(s->tx);
+
+		if (d == NULL) {
+			reply(s, "451 4.3.0 Temporary lookup failure");
+			return;
+		}
 		path.local = "postmaster";
-		path.domain = cfg.hostname;
-		path.addr = p_printf(s->tx, "postmaster@%s", cfg.hostname);
+		path.domain = d;
+		path.addr = p_printf(s->tx, "postmaster@%s", d);
 	}
 	if (path.is_null) {
 		reply(s, "501 5.1.3 Bad recipient address syntax");
@@ -728,6 +734,15 @@ static void data_done(struct smtpd_session *s, enum smtp_data_status st)
 
 /* ---- AUTH ---- */
 
+/* auth_failed - count a failed attempt; too many end the session */
+static void auth_failed(struct smtpd_session *s)
+{
+	if (++s->auth_failures >= cfg.smtp_max_auth_failures) {
+		reply(s, "421 4.7.0 Too many failed authentications");
+		enter_state(s, S_QUIT);
+	}
+}
+
 static void auth_finish(struct smtpd_session *s, const char *authzid,
 			const char *authcid, const char *password)
 {
@@ -739,7 +754,7 @@ static void auth_finish(struct smtpd_session *s, const char *authzid,
 	if (authzid != NULL && authzid[0] != '\0' &&
 	    strcasecmp(authzid, authcid) != 0) {
 		reply(s, "535 5.7.8 Authentication credentials invalid");
-		s->auth_failures++;
+		auth_failed(s);
 		return;
 	}
 	st = auth_login(s->pool, AUTH_ROLE_USER, authcid, password, s->c.ip,
@@ -757,11 +772,11 @@ static void auth_finish(struct smtpd_session *s, const char *authzid,
 	case AUTH_LIMITED:
 		reply(s, "454 4.7.0 Too many failed logins, try again in %u"
 		      " seconds", retry);
-		s->auth_failures++;
+		auth_failed(s);
 		return;
 	case AUTH_BAD:
 		reply(s, "535 5.7.8 Authentication credentials invalid");
-		s->auth_failures++;
+		auth_failed(s);
 		return;
 	case AUTH_ERROR:
 	default:
@@ -778,8 +793,8 @@ static void auth_plain_data(struct smtpd_session *s, const char *data,
 	if (smtp_sasl_plain_parse(data, len, &authzid, &authcid, &password,
 				  s->pool) < 0) {
 		enter_state(s, S_READY);
-		s->auth_failures++;
 		reply(s, "535 5.7.8 Authentication credentials invalid");
+		auth_failed(s);
 		return;
 	}
 	auth_finish(s, authzid, authcid, password);
@@ -861,6 +876,7 @@ static void auth_line(struct smtpd_session *s, const char *line, size_t len)
 			enter_state(s, S_READY);
 			reply(s, "535 5.7.8 Authentication credentials"
 			      " invalid");
+			auth_failed(s);
 			break;
 		}
 		enter_state(s, S_AUTH_PASS);
@@ -871,16 +887,13 @@ static void auth_line(struct smtpd_session *s, const char *line, size_t len)
 			enter_state(s, S_READY);
 			reply(s, "535 5.7.8 Authentication credentials"
 			      " invalid");
+			auth_failed(s);
 			break;
 		}
 		auth_finish(s, NULL, s->auth_user_name, data);
 		break;
 	default:
 		break;
-	}
-	if (s->auth_failures >= cfg.smtp_max_auth_failures) {
-		reply(s, "421 4.7.0 Too many failed authentications");
-		enter_state(s, S_QUIT);
 	}
 }
 

@@ -75,6 +75,9 @@ enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 					   const char *sender, uint64_t size,
 					   bool authed,
 					   struct smtpd_target **targets_r);
+/* smtpd_postmaster_domain - the local domain a bare <Postmaster> means,
+ * NULL when there is none or on error */
+const char *smtpd_postmaster_domain(struct pool *pool);
 /* smtpd_sender_allowed - the authenticated user may use this address
  * (their own or one of their aliases); 1 yes, 0 no, -1 error */
 int smtpd_sender_allowed(struct pool *pool, int64_t user_id,

@@ -25,6 +25,14 @@ CONFIG_KEYS = [
     "session.user_idle", "session.user_absolute", "session.admin_idle",
     "session.admin_absolute", "login.max_failures", "login.max_failures_ip", "login.window",
     "password.argon2_opslimit", "password.argon2_memlimit",
+    "smtp.listen", "smtp.submission_listen", "smtp.smtps_listen", "smtp.workers",
+    "smtp.max_connections", "smtp.max_connections_per_ip", "smtp.max_message_size",
+    "smtp.max_recipients", "smtp.max_received", "smtp.command_timeout",
+    "smtp.data_timeout", "smtp.max_auth_failures", "smtp.auth_plaintext_loopback",
+    "queue.resolver", "queue.remote_port", "queue.retry_base", "queue.retry_max",
+    "queue.delay_warning", "queue.expire", "queue.timeout",
+    "tls.cert_file", "tls.key_file", "store.blob_dir", "store.gc_grace",
+    "jobs.interval",
 ]
 
 
