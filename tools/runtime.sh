@@ -71,6 +71,10 @@ mh_apt_install() {
 	[ -n "$missing" ] || return 0
 	mh_step "installing Debian packages: ${missing//$'\n'/ }"
 	export DEBIAN_FRONTEND=noninteractive
+	# the tests run private Postfix instances; the system one needs no
+	# configuration (and so does not take port 25)
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		debconf-set-selections 2>/dev/null || true
 	apt-get update -q || mh_die "apt-get update failed"
 	# shellcheck disable=SC2086
 	apt-get install -y -q -o DPkg::Lock::Timeout=900 $missing ||

@@ -15,6 +15,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <strings.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -66,6 +68,9 @@ enum outcome { OUT_SENT, OUT_TEMP, OUT_PERM };
 struct result {
 	enum outcome outcome;
 	char status[16];	/* enhanced status, "5.1.1" */
+	const char *diag_type;	/* "smtp": reply is the remote's reply;
+				   "X-Mailhive": our own reason */
+	char stage[16];		/* where it happened: "RCPT TO", ... */
 	char reply[512];	/* the remote's reply or our reason */
 	char host[256];		/* remote MTA */
 	bool dsn_passed;	/* the remote took NOTIFY: it reports now */
@@ -79,19 +84,24 @@ static void on_term(int sig)
 
 /* ==== one SMTP delivery =============================================== */
 
-/* reply_text - the session's last reply on one line */
-static void set_reply(struct result *r, mailsmtp *smtp, const char *what)
+/* set_reply - the session's last reply, on one line, as the outcome of
+ * stage; 5xx is permanent, anything else temporary */
+static void set_reply(struct result *r, mailsmtp *smtp, const char *stage)
 {
 	const char *resp = smtp != NULL && smtp->response != NULL ?
 		smtp->response : "";
 	int code = smtp != NULL ? smtp->response_code : 0;
-	size_t i, o = 0;
+	size_t o, i;
 
-	o = (size_t)snprintf(r->reply, sizeof(r->reply), "%s: %d ", what, code);
+	str_lcpy(r->stage, stage, sizeof(r->stage));
+	r->diag_type = "smtp";
+	o = (size_t)snprintf(r->reply, sizeof(r->reply), "%d ", code);
 	for (i = 0; resp[i] != '\0' && o + 1 < sizeof(r->reply); i++)
 		r->reply[o++] = resp[i] == '\r' || resp[i] == '\n' ? ' ' :
 			resp[i];
-	r->reply[o < sizeof(r->reply) ? o : sizeof(r->reply) - 1] = '\0';
+	while (o > 0 && r->reply[o - 1] == ' ')
+		o--;
+	r->reply[o] = '\0';
 	if (code >= 500 && code < 600) {
 		r->outcome = OUT_PERM;
 		str_lcpy(r->status, "5.0.0", sizeof(r->status));
@@ -108,6 +118,80 @@ static void set_reply(struct result *r, mailsmtp *smtp, const char *what)
 			r->status[n] = '\0';
 		}
 	}
+}
+
+/* set_reason - a failure of our own (DNS, connection, expiry) */
+static void set_reason(struct result *r, enum outcome outcome,
+		       const char *status, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void set_reason(struct result *r, enum outcome outcome,
+		       const char *status, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->outcome = outcome;
+	r->diag_type = "X-Mailhive";
+	r->stage[0] = '\0';
+	str_lcpy(r->status, status, sizeof(r->status));
+	va_start(ap, fmt);
+	vsnprintf(r->reply, sizeof(r->reply), fmt, ap);
+	va_end(ap);
+}
+
+/* ehlo - EHLO with our own name (libetpan's would send gethostname()),
+ * falling back to HELO; sets the session's extension flags. 0 or -1. */
+static int ehlo(mailsmtp *smtp, struct result *r)
+{
+	const char *verbs[2] = { "EHLO", "HELO" };
+
+	for (int v = 0; v < 2; v++) {
+		char cmd[300];
+		int n = snprintf(cmd, sizeof(cmd), "%s %s\r\n", verbs[v],
+				 cfg.hostname);
+		char *line;
+		int code = 0, flags = 0;
+
+		if (mailstream_write(smtp->stream, cmd, (size_t)n) != n ||
+		    mailstream_flush(smtp->stream) < 0)
+			break;
+		for (int lines = 0; lines < 100; lines++) {
+			line = mailstream_read_line_remove_eol(smtp->stream,
+							       smtp->line_buffer);
+			if (line == NULL || strlen(line) < 3) {
+				code = 0;
+				break;
+			}
+			code = (line[0] - '0') * 100 + (line[1] - '0') * 10 +
+				(line[2] - '0');
+			if (code == 250 && lines > 0) {
+				const char *kw = line + 4;
+
+				if (strncasecmp(kw, "STARTTLS", 8) == 0)
+					flags |= MAILSMTP_ESMTP_STARTTLS;
+				else if (strncasecmp(kw, "SIZE", 4) == 0)
+					flags |= MAILSMTP_ESMTP_SIZE;
+				else if (strncasecmp(kw, "DSN", 3) == 0)
+					flags |= MAILSMTP_ESMTP_DSN;
+				else if (strncasecmp(kw, "8BITMIME", 8) == 0)
+					flags |= MAILSMTP_ESMTP_8BITMIME;
+				else if (strncasecmp(kw, "PIPELINING", 10) == 0)
+					flags |= MAILSMTP_ESMTP_PIPELINING;
+			}
+			if (line[3] != '-')
+				break;
+		}
+		if (code == 250) {
+			smtp->esmtp = v == 0 ? (MAILSMTP_ESMTP | flags) : 0;
+			return 0;
+		}
+		if (code == 0)
+			break;
+		str_lcpy(r->stage, verbs[v], sizeof(r->stage));
+		snprintf(r->reply, sizeof(r->reply), "%d %s", code,
+			 line != NULL ? line + 4 : "");
+	}
+	set_reason(r, OUT_TEMP, "4.4.2", "no greeting reply to EHLO/HELO");
+	return -1;
 }
 
 /* read_blob - the whole message, without its final CRLF (libetpan adds
@@ -153,26 +237,20 @@ static void try_host(const struct entry *e, const char *ip,
 	ret = mailsmtp_socket_connect(smtp, ip,
 				      (uint16_t)cfg.queue_remote_port);
 	if (ret != MAILSMTP_NO_ERROR) {
-		r->outcome = OUT_TEMP;
-		str_lcpy(r->status, "4.4.1", sizeof(r->status));
-		snprintf(r->reply, sizeof(r->reply), "connect to %s[%s]:%u"
-			 " failed", host, ip, cfg.queue_remote_port);
+		set_reason(r, OUT_TEMP, "4.4.1", "connect to %s[%s]:%u failed",
+			   host, ip, cfg.queue_remote_port);
 		goto out;
 	}
-	ret = mailesmtp_ehlo(smtp);
-	if (ret == MAILSMTP_ERROR_NOT_IMPLEMENTED)
-		ret = mailsmtp_helo(smtp);
-	if (ret != MAILSMTP_NO_ERROR) {
-		set_reply(r, smtp, "EHLO");
+	if (ehlo(smtp, r) < 0)
 		goto out;
-	}
 	if (smtp->esmtp & MAILSMTP_ESMTP_STARTTLS) {
-		if (mailsmtp_socket_starttls(smtp) != MAILSMTP_NO_ERROR ||
-		    mailesmtp_ehlo(smtp) != MAILSMTP_NO_ERROR) {
-			set_reply(r, smtp, "STARTTLS");
-			r->outcome = OUT_TEMP;
+		if (mailsmtp_socket_starttls(smtp) != MAILSMTP_NO_ERROR) {
+			set_reason(r, OUT_TEMP, "4.7.5", "TLS handshake with"
+				   " %s[%s] failed", host, ip);
 			goto out;
 		}
+		if (ehlo(smtp, r) < 0)
+			goto out;
 	}
 	if (smtp->esmtp & MAILSMTP_ESMTP_DSN)
 		ret = mailesmtp_mail_size(smtp, e->sender,
@@ -216,7 +294,7 @@ static void try_host(const struct entry *e, const char *ip,
 		set_reply(r, smtp, "end of data");
 		goto out;
 	}
-	set_reply(r, smtp, "sent");
+	set_reply(r, smtp, "end of data");
 	r->outcome = OUT_SENT;
 	str_lcpy(r->status, "2.0.0", sizeof(r->status));
 	mailsmtp_quit(smtp);
@@ -236,27 +314,23 @@ static void attempt(struct pool *pool, const struct entry *e,
 	int n, permanent;
 
 	memset(r, 0, sizeof(*r));
-	r->outcome = OUT_TEMP;
-	str_lcpy(r->status, "4.0.0", sizeof(r->status));
+	set_reason(r, OUT_TEMP, "4.0.0", "not attempted");
 	if (domain == NULL || domain[1] == '\0') {
-		r->outcome = OUT_PERM;
-		str_lcpy(r->status, "5.1.3", sizeof(r->status));
-		str_lcpy(r->reply, "bad recipient address", sizeof(r->reply));
+		set_reason(r, OUT_PERM, "5.1.3", "bad recipient address");
 		return;
 	}
 	domain++;
 	text = read_blob(pool, e->sha, &len, &error);
 	if (text == NULL) {
-		str_lcpy(r->reply, error, sizeof(r->reply));
+		set_reason(r, OUT_TEMP, "4.3.0", "%s", error);
 		return;
 	}
 	n = mx_resolve(pool, cfg.queue_resolver, domain, addrs, MX_MAX_ADDRS,
 		       &permanent, &error);
 	if (n <= 0) {
-		r->outcome = permanent ? OUT_PERM : OUT_TEMP;
-		str_lcpy(r->status, permanent ? "5.1.2" : "4.4.3",
-			 sizeof(r->status));
-		snprintf(r->reply, sizeof(r->reply), "%s: %s", domain, error);
+		set_reason(r, permanent ? OUT_PERM : OUT_TEMP,
+			   permanent ? "5.1.2" : "4.4.3", "%s: %s", domain,
+			   error);
 		return;
 	}
 	for (int i = 0; i < n && !stop_requested; i++) {
@@ -349,7 +423,7 @@ static int send_dsn(struct pool *pool, const struct entry *e,
 		"Action: %s\r\n"
 		"Status: %s\r\n"
 		"%s%s%s"
-		"Diagnostic-Code: smtp; %s\r\n"
+		"Diagnostic-Code: %s; %s\r\n"
 		"\r\n"
 		"--%s\r\n"
 		"Content-Type: %s\r\n"
@@ -383,7 +457,7 @@ static int send_dsn(struct pool *pool, const struct entry *e,
 		action, r->status,
 		r->host[0] != '\0' ? "Remote-MTA: dns; " : "",
 		r->host, r->host[0] != '\0' ? "\r\n" : "",
-		r->reply, rnd,
+		r->diag_type, r->reply, rnd,
 		full ? "message/rfc822" : "text/rfc822-headers",
 		original_headers(pool, e->sha, full), rnd);
 	/* the report must hold no bare CR or LF: replace any that came in
@@ -516,12 +590,10 @@ static void finish(struct pool *pool, const struct entry *e,
 	if (r->outcome == OUT_PERM || e->expired) {
 		struct result rr = *r;
 
-		if (r->outcome != OUT_PERM) {
-			str_lcpy(rr.status, "4.4.7", sizeof(rr.status));
-			snprintf(rr.reply, sizeof(rr.reply), "message expired"
-				 " after repeated failures; last: %.400s",
-				 r->reply);
-		}
+		if (r->outcome != OUT_PERM)
+			set_reason(&rr, OUT_PERM, "4.4.7", "message expired"
+				   " after repeated failures; last: %.400s",
+				   r->reply);
 		log_info("event=bounced entry=%s rcpt=%s attempt=%u status=%s"
 			 " reply=%s", e->id, log_quote(e->rcpt), e->attempts,
 			 rr.status, log_quote(rr.reply));
