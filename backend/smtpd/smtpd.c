@@ -319,6 +319,8 @@ static void cmd_mail(struct smtpd_session *s, const struct smtp_cmd *cmd)
 			smtpd_sender_allowed(s->pool, s->auth_user_id, p->addr);
 
 		if (ok < 0) {
+			log_warn("event=sender_lookup_failed session=%s"
+				 " error=%s", s->id, log_quote(db_error()));
 			reply(s, "451 4.3.0 Temporary lookup failure");
 			return;
 		}
@@ -402,6 +404,8 @@ static void cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		return;
 	case RCPT_TEMP:
 	default:
+		log_warn("event=rcpt_lookup_failed session=%s rcpt=%s error=%s",
+			 s->id, log_quote(path.addr), log_quote(db_error()));
 		reply(s, "451 4.3.0 Temporary lookup failure");
 		return;
 	}
