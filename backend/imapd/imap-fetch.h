@@ -36,7 +36,7 @@ struct imap_seq_range {
 struct imap_seqset {
 	const struct imap_seq_range *ranges;
 	unsigned int count;
-	bool searchres;		/* "$": the saved SEARCH result (count 0) */
+	bool searchres;		/* "$", the saved result (count 0) */
 };
 
 #define IMAP_SEQSET_ALLOW_SEARCHRES	0x01	/* accept "$" */
@@ -105,7 +105,7 @@ struct imap_fetch_att {
 	enum imap_fetch_type type;
 	bool peek;		/* BODY.PEEK / BINARY.PEEK */
 	bool implied;		/* added by imap_fetch_parse(), not sent */
-	struct imap_section section;	/* BODY_SECTION, BINARY, BINARY_SIZE */
+	struct imap_section section;	/* BODY[], BINARY[], .SIZE[] */
 	bool partial;
 	uint32_t partial_offset;
 	uint32_t partial_count;	/* >= 1 */
@@ -121,7 +121,7 @@ struct imap_fetch {
 	bool changedsince;	/* (CHANGEDSINCE modseq) */
 	uint64_t changedsince_modseq;	/* 1..2^63-1 */
 	bool vanished;		/* (VANISHED): UID FETCH + CHANGEDSINCE */
-	bool sets_seen;		/* some item sets \Seen (unless read-only) */
+	bool sets_seen;		/* an item sets \Seen (if read-write) */
 };
 
 /*

@@ -68,7 +68,7 @@
 
 #include "imap-parser.h"
 
-#define TOKEN_GROW_FREE	65536	/* free scratch buffers bigger than this */
+#define TOKEN_GROW_FREE	65536	/* free scratch buffers larger */
 
 enum pstate {
 	PS_TAG,		/* reading the tag */
@@ -106,7 +106,7 @@ enum step_ret {
 	STEP_NEXT,	/* octet consumed, go on */
 	STEP_DONE,	/* octet consumed, command complete */
 	STEP_LITERAL,	/* octet consumed, literal header complete */
-	STEP_ERROR,	/* error raised; consumed says whether the octet was */
+	STEP_ERROR,	/* error raised (*consumed: octet used?) */
 };
 
 /* one open list (frame 0 is the command's top level) */
@@ -848,7 +848,7 @@ struct imap_parser *imap_parser_new(const struct imap_parser_limits *limits)
 	if (p->lim.max_args == 0)
 		p->lim.max_args = IMAP_PARSER_DEFAULT_MAX_ARGS;
 	ASSERT(p->lim.max_depth < 100000 && p->lim.max_args < 100000000);
-	p->pool = pool_new("imap command", 4096);
+	p->pool = pool_new("imap command", 1024);
 	p->frames = xcalloc(p->lim.max_depth + 1, sizeof(*p->frames));
 	buf_init(&p->tok, p->lim.max_line);
 	buf_init(&p->lit, 0);

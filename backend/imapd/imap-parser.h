@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define IMAP_PARSER_DEFAULT_MAX_LINE		65536
-#define IMAP_PARSER_DEFAULT_MAX_LITERAL		((uint64_t)64 * 1024 * 1024)
+#define IMAP_PARSER_DEFAULT_MAX_LITERAL	((uint64_t)64 * 1024 * 1024)
 #define IMAP_PARSER_DEFAULT_MAX_BUFFERED	(1024 * 1024)
 #define IMAP_PARSER_DEFAULT_MAX_DEPTH		16
 #define IMAP_PARSER_DEFAULT_MAX_ARGS		4096
@@ -78,7 +78,7 @@ enum imap_parse_error {
 
 enum imap_arg_type {
 	IMAP_ARG_ATOM = 0,
-	IMAP_ARG_NIL,		/* the atom NIL, any case; str is as sent */
+	IMAP_ARG_NIL,		/* atom NIL in any case; str as sent */
 	IMAP_ARG_STRING,	/* quoted string, unescaped */
 	IMAP_ARG_LITERAL,	/* {n}, {n+}, ~{n}, ~{n+} */
 	IMAP_ARG_LIST,

@@ -176,11 +176,11 @@ static const char *utf7_decode(const char *in, size_t len, struct buf *out)
 			i++;
 			continue;
 		}
-		if (after_run)
-			return "Two encoded runs back to back";
 		error = decode_run(in, len, &i, out);
 		if (error != NULL)
 			return error;
+		if (after_run)
+			return "Two encoded runs back to back";
 		after_run = true;
 	}
 	return NULL;

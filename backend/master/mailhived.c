@@ -4,8 +4,8 @@
  *   mailhived [-c CONFFILE] [-d]
  *
  * The master reads the configuration, opens the listening sockets, and
- * forks the services: N smtp workers, the outbound queue and the jobs
- * process (imap and pop3 join later). It never parses client bytes. It restarts a service
+ * forks the services: N smtp workers, the outbound queue, the full-text
+ * indexer and the jobs process (imap and pop3 join later). It never parses client bytes. It restarts a service
  * that dies, waiting 1 s, then 2, 4, ... up to 60 s when a service keeps
  * dying young; SIGHUP re-reads the configuration and restarts the
  * services with it (listeners are reopened when their addresses changed);
@@ -31,6 +31,7 @@
 #include "buf.h"
 #include "cfg.h"
 #include "daemon.h"
+#include "indexer.h"
 #include "jobs.h"
 #include "listen.h"
 #include "log.h"
@@ -45,7 +46,7 @@
 #define MASTER_STABLE_SECONDS 60	/* alive this long: back-off resets */
 #define MASTER_STOP_WAIT 40
 
-enum service_kind { SVC_SMTP, SVC_QUEUE, SVC_JOBS };
+enum service_kind { SVC_SMTP, SVC_QUEUE, SVC_INDEXER, SVC_JOBS };
 
 struct service {
 	char name[32];
@@ -143,6 +144,11 @@ static void plan_services(void)
 	services[nservices].kind = SVC_QUEUE;
 	nservices++;
 	memset(&services[nservices], 0, sizeof(services[0]));
+	str_lcpy(services[nservices].name, "indexer",
+		 sizeof(services[0].name));
+	services[nservices].kind = SVC_INDEXER;
+	nservices++;
+	memset(&services[nservices], 0, sizeof(services[0]));
 	str_lcpy(services[nservices].name, "jobs", sizeof(services[0].name));
 	services[nservices].kind = SVC_JOBS;
 	nservices++;
@@ -193,6 +199,8 @@ static void start_service(struct service *s)
 					  s->index);
 		if (s->kind == SVC_QUEUE)
 			queue_main();
+		if (s->kind == SVC_INDEXER)
+			indexer_main();
 		jobs_main();
 	}
 	s->pid = pid;

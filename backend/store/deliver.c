@@ -109,7 +109,6 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 	params[13] = m->sort_from;
 	params[14] = m->preview;
 	params[15] = m->has_attachments ? "t" : "f";
-	params[16] = m->text;
 	res = db_query(pool,
 		"WITH mb AS (UPDATE mailboxes SET uidnext = uidnext + 1,"
 		"  highestmodseq = highestmodseq + 1"
@@ -118,15 +117,11 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 		" INSERT INTO messages (mailbox_id, uid, modseq, size,"
 		"  blob_sha256, message_id, in_reply_to, refs, subject,"
 		"  from_addr, from_name, to_addrs, cc_addrs, date_sent,"
-		"  sort_subject, sort_from, preview, has_attachments, fts)"
+		"  sort_subject, sort_from, preview, has_attachments)"
 		" SELECT mb.id, mb.uid, mb.highestmodseq, $2::bigint, $3, $4,"
 		"  $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, $13, $14,"
-		"  $15, $16::boolean,"
-		"  setweight(to_tsvector('simple', $7::text), 'A') ||"
-		"  setweight(to_tsvector('simple', $8::text || ' ' ||"
-		"   $9::text), 'B') ||"
-		"  to_tsvector('simple', $17::text)"
-		" FROM mb RETURNING id, uid", 17, params);
+		"  $15, $16::boolean"
+		" FROM mb RETURNING id, uid", 16, params);
 	if (res == NULL)
 		return -1;
 	if (db_ntuples(res) != 1) {

@@ -8,7 +8,8 @@
  * The blob must already be durable (blob_writer_commit). deliver_commit()
  * inserts the blobs row, then for every recipient allocates the next UID
  * and MODSEQ of the recipient's INBOX, inserts the message row with its
- * metadata and full-text vector, charges the user's quota and writes a
+ * metadata (the full-text vector follows from the indexer service),
+ * charges the user's quota and writes a
  * mail_events row. Either every recipient gets the message or none does:
  * the SMTP server answers 250 only after this returned 0.
  */

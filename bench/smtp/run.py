@@ -125,6 +125,8 @@ def main():
     inst = harness.Instance(args.build, extra_conf={
         "general": {"log_level": "info"},
         "queue": {"resolver": "127.0.0.1:9"},   # nothing goes out
+        # the load comes from one address: no per-address cap for either
+        "smtp": {"max_connections_per_ip": 0},
     })
     pf = None
     try:
@@ -135,6 +137,11 @@ def main():
         pf = peers.PrivatePostfix.destination(
             os.path.join(work, "postfix"), "127.0.0.2", pf_port, domain="bench.test",
             users=["u%d" % i for i in range(1, MAILBOXES + 1)])
+        pf.settings.update({
+            "default_process_limit": "300",
+            "smtpd_client_connection_count_limit": "0",
+            "smtpd_client_connection_rate_limit": "0",
+        })
         pf.start()
         with open(os.path.join(inst.run_dir, "mailhived.pid")) as f:
             mh_pid = int(f.read().split()[0])

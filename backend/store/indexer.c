@@ -1,0 +1,122 @@
+/*
+ * indexer.c - fill messages.fts after delivery.
+ *
+ * The text is what mime-meta extracts (decoded text parts, HTML stripped),
+ * capped at MIME_META_TEXT_MAX_FTS, with subject (weight A) and sender
+ * (weight B) in front, as search ranks them. A blob that cannot be read or
+ * parsed gets an empty vector, so it is not retried forever; the failure
+ * is logged.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "cfg.h"
+#include "db.h"
+#include "indexer.h"
+#include "log.h"
+#include "mime-meta.h"
+#include "pool.h"
+#include "strnum.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* index_blob - every pending row of one blob */
+static int index_blob(struct pool *pool, const char *sha)
+{
+	struct mime_meta_opts opts = { .text_max = MIME_META_TEXT_MAX_FTS };
+	struct mime_meta *meta = NULL;
+	const char *params[4], *error;
+	uint64_t size;
+	PGresult *res;
+	unsigned int rows;
+	int fd = -1;
+
+	if (blob_open_read(pool, cfg.blob_dir, sha, &fd, &size, &error) < 0 ||
+	    mime_meta_parse_fd(pool, fd, &opts, &meta, &error) < 0) {
+		log_warn("event=index_failed sha=%s error=%s", sha,
+			 log_quote(error));
+		meta = NULL;
+	}
+	if (fd >= 0)
+		close(fd);
+	params[0] = sha;
+	params[1] = meta != NULL ? meta->subject : "";
+	params[2] = meta != NULL ? p_printf(pool, "%s %s", meta->from_addr,
+					    meta->from_name) : "";
+	params[3] = meta != NULL ? meta->text : "";
+	res = db_query(pool,
+		"UPDATE messages SET fts ="
+		" setweight(to_tsvector('simple', $2::text), 'A') ||"
+		" setweight(to_tsvector('simple', $3::text), 'B') ||"
+		" to_tsvector('simple', $4::text)"
+		" WHERE blob_sha256 = $1 AND fts IS NULL", 4, params);
+	if (res == NULL)
+		return -1;
+	return str_to_uint(PQcmdTuples(res), &rows) < 0 ? 0 : (int)rows;
+}
+
+int indexer_run_once(void)
+{
+	struct pool *pool = pool_new("indexer", 65536);
+	PGresult *res;
+	int done = 0;
+
+	res = db_query(pool, "SELECT DISTINCT blob_sha256 FROM"
+		       " (SELECT blob_sha256 FROM messages WHERE fts IS NULL"
+		       "  ORDER BY id DESC LIMIT 50) AS pending", 0, NULL);
+	if (res == NULL) {
+		pool_destroy(&pool);
+		return -1;
+	}
+	for (int i = 0; i < db_ntuples(res) && !stop_requested; i++) {
+		struct pool *one = pool_new("indexer blob", 65536);
+		int n = index_blob(one, db_value(res, i, 0));
+
+		pool_destroy(&one);
+		if (n < 0) {
+			pool_destroy(&pool);
+			return -1;
+		}
+		done += n;
+	}
+	pool_destroy(&pool);
+	return done;
+}
+
+void indexer_main(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	mime_meta_init();
+	if (db_init(cfg.db_conninfo_resolved) < 0)
+		log_warn("event=db_unavailable error=%s",
+			 log_quote(db_error()));
+	log_info("event=indexer_started");
+	while (!stop_requested) {
+		int n = indexer_run_once();
+
+		if (n < 0)
+			log_warn("event=index_round_failed error=%s",
+				 log_quote(db_error()));
+		if (n <= 0)
+			usleep(500000);
+	}
+	db_close();
+	_exit(0);
+}

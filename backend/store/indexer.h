@@ -1,0 +1,20 @@
+#ifndef MH_INDEXER_H
+#define MH_INDEXER_H
+/*
+ * indexer.h - the indexer service of mailhived: full-text vectors.
+ *
+ * Delivery stores a message without its tsvector; the indexer picks up
+ * such messages (newest first, a batch at a time), reads their text from
+ * the blob with mime-meta, and fills messages.fts. A blob read once serves
+ * every row that shares it. Searching BODY/TEXT sees a message within a
+ * second or so of its delivery.
+ */
+
+#define INDEXER_BATCH 50
+
+/* indexer_run_once - index up to a batch; the number of rows done, -1 on
+ * a database error */
+int indexer_run_once(void);
+void indexer_main(void) __attribute__((noreturn));
+
+#endif
