@@ -22,16 +22,8 @@
 #include "pool.h"
 #include "strnum.h"
 
-/* the quota that applies: the user's own, else the domain's default,
- * else the service package's (user's package, else domain's) */
 #define QUOTA_SQL \
-	"SELECT COALESCE(NULLIF(u.quota_bytes, 0)," \
-	"  NULLIF(d.default_quota_bytes, 0)," \
-	"  NULLIF(up.default_user_quota_bytes, 0)," \
-	"  NULLIF(dp.default_user_quota_bytes, 0), 0), u.used_bytes" \
-	" FROM users u JOIN domains d ON d.id = u.domain_id" \
-	" LEFT JOIN service_packages up ON up.id = u.package_id" \
-	" LEFT JOIN service_packages dp ON dp.id = d.package_id" \
+	"SELECT " DELIVER_QUOTA_EXPR ", u.used_bytes" DELIVER_QUOTA_FROM \
 	" WHERE u.id = $1::bigint"
 
 int deliver_quota_of(struct pool *pool, int64_t user_id, uint64_t *quota_r,
@@ -53,46 +45,26 @@ int deliver_quota_of(struct pool *pool, int64_t user_id, uint64_t *quota_r,
 	return 1;
 }
 
-/* deliver_one - message row, quota and event for one recipient; 1 done,
- * 0 over quota, -1 error */
+/* deliver_one - in one statement: the blob row (when with_blob), the
+ * next UID and MODSEQ of the INBOX (only when the quota has room), the
+ * quota charged, the mail_events row and the message row. Nothing but the
+ * blob row is written when the quota is full or there is no INBOX. The
+ * mailbox row stays locked until commit, which for a single recipient is
+ * the end of this statement, so UIDs become visible in order. (Two
+ * deliveries racing for the last bytes of a quota may both fit: the check
+ * reads used_bytes as of the statement's start.) 1 done, 0 over quota, -1
+ * error */
 static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
-		       const struct deliver_rcpt *r)
+		       const struct deliver_rcpt *r, bool with_blob)
 {
 	const struct mime_meta *m = msg->meta;
-	char uid[32], dom[32], size[32], quota_s[32];
-	const char *params[18];
-	uint64_t quota, used;
+	char uid[32], dom[32], size[32];
+	const char *params[19];
 	PGresult *res;
 
 	snprintf(uid, sizeof(uid), "%" PRId64, r->user_id);
 	snprintf(dom, sizeof(dom), "%" PRId64, r->domain_id);
 	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
-	if (deliver_quota_of(pool, r->user_id, &quota, &used) <= 0)
-		return -1;
-	/* statistics first: the statements below lock the user and the
-	 * mailbox rows until commit, so they come last */
-	params[0] = dom;
-	params[1] = uid;
-	params[2] = size;
-	params[3] = msg->remote;
-	if (db_query(pool, "INSERT INTO mail_events (domain_id, user_id,"
-		     " direction, bytes, outcome, remote) VALUES ($1::bigint,"
-		     " $2::bigint, 'in', $3::bigint, 'delivered', $4)",
-		     4, params) == NULL)
-		return -1;
-	/* charge the quota atomically: no row means it would not fit */
-	snprintf(quota_s, sizeof(quota_s), "%" PRIu64, quota);
-	params[0] = uid;
-	params[1] = size;
-	params[2] = quota_s;
-	res = db_query(pool, "UPDATE users SET used_bytes = used_bytes +"
-		       " $2::bigint WHERE id = $1::bigint AND ($3::bigint = 0"
-		       " OR used_bytes + $2::bigint <= $3::bigint) RETURNING id",
-		       3, params);
-	if (res == NULL)
-		return -1;
-	if (db_ntuples(res) == 0)
-		return 0;
 	params[0] = uid;
 	params[1] = size;
 	params[2] = msg->sha;
@@ -109,11 +81,27 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 	params[13] = m->sort_from;
 	params[14] = m->preview;
 	params[15] = m->has_attachments ? "t" : "f";
+	params[16] = dom;
+	params[17] = msg->remote;
+	params[18] = with_blob ? "t" : "f";
 	res = db_query(pool,
-		"WITH mb AS (UPDATE mailboxes SET uidnext = uidnext + 1,"
+		"WITH b AS (INSERT INTO blobs (sha256, size)"
+		"  SELECT $3, $2::bigint WHERE $19::boolean"
+		"  ON CONFLICT (sha256) DO NOTHING),"
+		" q AS (SELECT " DELIVER_QUOTA_EXPR " AS quota, u.used_bytes"
+		DELIVER_QUOTA_FROM " WHERE u.id = $1::bigint),"
+		" mb AS (UPDATE mailboxes SET uidnext = uidnext + 1,"
 		"  highestmodseq = highestmodseq + 1"
 		"  WHERE user_id = $1::bigint AND name = 'INBOX'"
-		"  RETURNING id, uidnext - 1 AS uid, highestmodseq)"
+		"  AND (SELECT quota = 0 OR used_bytes + $2::bigint <= quota"
+		"   FROM q)"
+		"  RETURNING id, uidnext - 1 AS uid, highestmodseq),"
+		" u AS (UPDATE users SET used_bytes = used_bytes + $2::bigint"
+		"  WHERE id = $1::bigint AND EXISTS (SELECT 1 FROM mb)"
+		"  RETURNING id),"
+		" ev AS (INSERT INTO mail_events (domain_id, user_id, direction,"
+		"  bytes, outcome, remote) SELECT $17::bigint, id, 'in',"
+		"  $2::bigint, 'delivered', $18 FROM u)"
 		" INSERT INTO messages (mailbox_id, uid, modseq, size,"
 		"  blob_sha256, message_id, in_reply_to, refs, subject,"
 		"  from_addr, from_name, to_addrs, cc_addrs, date_sent,"
@@ -121,15 +109,11 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 		" SELECT mb.id, mb.uid, mb.highestmodseq, $2::bigint, $3, $4,"
 		"  $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, $13, $14,"
 		"  $15, $16::boolean"
-		" FROM mb RETURNING id, uid", 16, params);
+		" FROM mb RETURNING id, uid", 19, params);
 	if (res == NULL)
 		return -1;
-	if (db_ntuples(res) != 1) {
-		log_error("event=deliver_failed queue_id=%s rcpt=%s"
-			  " error=\"no INBOX\"", msg->queue_id,
-			  log_quote(r->addr));
-		return -1;
-	}
+	if (db_ntuples(res) != 1)
+		return 0;	/* over quota (or no INBOX, checked by caller) */
 	log_info("event=delivered queue_id=%s rcpt=%s uid=%s size=%s",
 		 msg->queue_id, log_quote(r->addr), db_value(res, 0, 1), size);
 	return 1;
@@ -179,20 +163,24 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 {
 	char size[32];
 	const char *params[2];
+	bool tx = n + nremote > 1;
 	int ret = 1;
 
 	*fail_r = DELIVER_FAIL_TEMP;
-	if (db_begin() < 0) {
+	/* one local recipient is one statement, atomic on its own */
+	if (tx && db_begin() < 0) {
 		*error_r = db_error();
 		return -1;
 	}
-	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
-	params[0] = msg->sha;
-	params[1] = size;
-	if (db_query(pool, "INSERT INTO blobs (sha256, size) VALUES ($1,"
-		     " $2::bigint) ON CONFLICT (sha256) DO NOTHING",
-		     2, params) == NULL)
-		ret = -1;
+	if (n == 0) {
+		snprintf(size, sizeof(size), "%" PRIu64, msg->size);
+		params[0] = msg->sha;
+		params[1] = size;
+		if (db_query(pool, "INSERT INTO blobs (sha256, size) VALUES"
+			     " ($1, $2::bigint) ON CONFLICT (sha256) DO NOTHING",
+			     2, params) == NULL)
+			ret = -1;
+	}
 	for (unsigned int i = 0; ret > 0 && i < n; i++) {
 		/* one copy per user, even when two addresses lead there */
 		bool seen = false;
@@ -201,7 +189,7 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 			if (rcpts[j].user_id == rcpts[i].user_id)
 				seen = true;
 		if (!seen)
-			ret = deliver_one(pool, msg, &rcpts[i]);
+			ret = deliver_one(pool, msg, &rcpts[i], i == 0);
 	}
 	for (unsigned int i = 0; ret > 0 && i < nremote; i++)
 		ret = queue_one(pool, msg, &remote[i]);
@@ -211,11 +199,12 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 		ret = -1;
 	if (ret <= 0) {
 		*error_r = ret == 0 ? "over quota" : db_error();
-		db_rollback();
+		if (tx)
+			db_rollback();
 		*fail_r = ret == 0 ? DELIVER_FAIL_QUOTA : DELIVER_FAIL_TEMP;
 		return -1;
 	}
-	if (db_commit() < 0) {
+	if (tx && db_commit() < 0) {
 		*error_r = db_error();
 		return -1;
 	}

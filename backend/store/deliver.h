@@ -58,6 +58,18 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 		   enum deliver_fail *fail_r, const char **error_r)
 	__attribute__((warn_unused_result));
 
+/* the quota that applies to user u: the user's own, else the domain's
+ * default, else the service package's (the user's, else the domain's);
+ * 0 = unlimited. Use DELIVER_QUOTA_EXPR with DELIVER_QUOTA_FROM. */
+#define DELIVER_QUOTA_EXPR \
+	"COALESCE(NULLIF(u.quota_bytes, 0), NULLIF(d.default_quota_bytes, 0)," \
+	" NULLIF(up.default_user_quota_bytes, 0)," \
+	" NULLIF(dp.default_user_quota_bytes, 0), 0)"
+#define DELIVER_QUOTA_FROM \
+	" FROM users u JOIN domains d ON d.id = u.domain_id" \
+	" LEFT JOIN service_packages up ON up.id = u.package_id" \
+	" LEFT JOIN service_packages dp ON dp.id = d.package_id"
+
 /* deliver_quota_of - the user's quota in bytes (0 = unlimited) and usage;
  * 1 found, 0 no such user, -1 error */
 int deliver_quota_of(struct pool *pool, int64_t user_id, uint64_t *quota_r,
