@@ -94,49 +94,58 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 					   struct smtpd_target **list)
 {
 	const char *params[3];
-	char uid[32];
 	int64_t user_id, domain_id;
 	uint64_t quota, used;
+	unsigned int nforwards;
 	PGresult *res;
+	const char *block;
 	bool discard = false, keep = true;
-	int n;
 
-	n = local_user(pool, addr, &user_id, &domain_id);
-	if (n < 0)
-		return RCPT_TEMP;
-	if (n == 0)
-		return RCPT_UNKNOWN;
-	snprintf(uid, sizeof(uid), "%" PRId64, user_id);
-	if (sender != NULL && sender[0] != '\0') {
-		params[0] = uid;
-		params[1] = sender;
-		params[2] = p_printf(pool, "@%s", domain_of(sender));
-		res = db_query(pool, "SELECT action FROM block_list"
-			       " WHERE user_id = $1::bigint"
-			       " AND pattern IN (lower($2), lower($3))"
-			       " ORDER BY action = 'reject' DESC LIMIT 1",
-			       3, params);
-		if (res == NULL)
-			return RCPT_TEMP;
-		if (db_ntuples(res) > 0) {
-			if (strcmp(db_value(res, 0, 0), "reject") == 0)
-				return RCPT_BLOCKED;
-			discard = true;
-		}
-	}
-	n = deliver_quota_of(pool, user_id, &quota, &used);
-	if (n < 0)
-		return RCPT_TEMP;
-	if (n > 0 && quota > 0 && size > quota)
-		return RCPT_OVER_QUOTA_PERM;
-	if (n > 0 && quota > 0 && (used >= quota || used + size > quota))
-		return RCPT_OVER_QUOTA;
-	params[0] = uid;
-	res = db_query(pool, "SELECT target, keep_copy FROM forwards"
-		       " WHERE user_id = $1::bigint ORDER BY id", 1, params);
+	/* the user, the block-list verdict for the sender, the quota and
+	 * whether there are forwards: one round trip */
+	params[0] = addr;
+	params[1] = sender != NULL ? sender : "";
+	params[2] = p_printf(pool, "@%s", domain_of(params[1]));
+	res = db_query(pool,
+		"SELECT u.id, u.domain_id,"
+		" (SELECT action FROM block_list WHERE user_id = u.id"
+		"  AND $2 <> '' AND pattern IN (lower($2), lower($3))"
+		"  ORDER BY action = 'reject' DESC LIMIT 1),"
+		" " DELIVER_QUOTA_EXPR ", u.used_bytes,"
+		" (SELECT count(*) FROM forwards f WHERE f.user_id = u.id)"
+		DELIVER_QUOTA_FROM
+		" WHERE u.address = lower($1) AND u.status = 'active'"
+		" AND u.deleted_at IS NULL AND d.status = 'active'", 3, params);
 	if (res == NULL)
 		return RCPT_TEMP;
-	if (!discard && db_ntuples(res) > 0) {
+	if (db_ntuples(res) == 0)
+		return RCPT_UNKNOWN;
+	if (str_to_int64(db_value(res, 0, 0), &user_id) < 0 ||
+	    str_to_int64(db_value(res, 0, 1), &domain_id) < 0 ||
+	    str_to_u64(db_value(res, 0, 3), &quota) < 0 ||
+	    str_to_u64(db_value(res, 0, 4), &used) < 0 ||
+	    str_to_uint(db_value(res, 0, 5), &nforwards) < 0)
+		return RCPT_TEMP;
+	block = db_value(res, 0, 2);
+	if (block != NULL) {
+		if (strcmp(block, "reject") == 0)
+			return RCPT_BLOCKED;
+		discard = true;
+	}
+	if (quota > 0 && size > quota)
+		return RCPT_OVER_QUOTA_PERM;
+	if (quota > 0 && (used >= quota || used + size > quota))
+		return RCPT_OVER_QUOTA;
+	if (!discard && nforwards > 0) {
+		char uid[32];
+
+		snprintf(uid, sizeof(uid), "%" PRId64, user_id);
+		params[0] = uid;
+		res = db_query(pool, "SELECT target, keep_copy FROM forwards"
+			       " WHERE user_id = $1::bigint ORDER BY id", 1,
+			       params);
+		if (res == NULL)
+			return RCPT_TEMP;
 		keep = false;
 		for (int i = 0; i < db_ntuples(res); i++) {
 			const char *t = db_value(res, i, 0);

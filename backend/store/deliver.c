@@ -22,29 +22,6 @@
 #include "pool.h"
 #include "strnum.h"
 
-#define QUOTA_SQL \
-	"SELECT " DELIVER_QUOTA_EXPR ", u.used_bytes" DELIVER_QUOTA_FROM \
-	" WHERE u.id = $1::bigint"
-
-int deliver_quota_of(struct pool *pool, int64_t user_id, uint64_t *quota_r,
-		     uint64_t *used_r)
-{
-	char id[32];
-	const char *params[1] = { id };
-	PGresult *res;
-
-	snprintf(id, sizeof(id), "%" PRId64, user_id);
-	res = db_query(pool, QUOTA_SQL, 1, params);
-	if (res == NULL)
-		return -1;
-	if (db_ntuples(res) == 0)
-		return 0;
-	if (str_to_u64(db_value(res, 0, 0), quota_r) < 0 ||
-	    str_to_u64(db_value(res, 0, 1), used_r) < 0)
-		return -1;
-	return 1;
-}
-
 /* deliver_one - in one statement: the blob row (when with_blob), the
  * next UID and MODSEQ of the INBOX (only when the quota has room), the
  * quota charged, the mail_events row and the message row. Nothing but the
