@@ -70,8 +70,5 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 	" LEFT JOIN service_packages up ON up.id = u.package_id" \
 	" LEFT JOIN service_packages dp ON dp.id = d.package_id"
 
- * 1 found, 0 no such user, -1 error */
-int deliver_quota_of(struct pool *pool, int64_t user_id, uint64_t *quota_r,
-		     uint64_t *used_r);
 
 #endif
