@@ -45,6 +45,7 @@ import select
 import signal
 import socket
 import ssl
+import subprocess
 import threading
 import time
 import unittest
@@ -1218,6 +1219,62 @@ class SmtpRoutingTest(SmtpTestCase):
 
 
 # ==== submission to a remote recipient ======================================
+
+class SmtpClientsTest(SmtpTestCase):
+    """Independent clients: swaks for a TLS submission, Postfix's
+    smtp-source for a bounded load."""
+
+    def test_swaks_submission_over_starttls(self):
+        sender = self.new_user("swaks-from")
+        rcpt = self.new_user("swaks-to")
+        subject = "swaks " + secrets.token_hex(4)
+        p = subprocess.run(
+            ["swaks", "--server", "127.0.0.1:%d" % self.inst.submission_port,
+             "--tls", "--auth", "PLAIN", "--auth-user", sender.addr,
+             "--auth-password", sender.password, "--from", sender.addr,
+             "--to", rcpt.addr, "--header", "Subject: " + subject,
+             "--body", "sent by swaks"],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("250 2.0.0 Ok: queued as", p.stdout)
+        self.assertIn("235 2.7.0", p.stdout)
+        rows = inbox(self.inst, rcpt)
+        self.assertEqual([r["subject"] for r in rows], [subject])
+        self.assertEqual(rows[0]["from_addr"], sender.addr)
+
+    def test_swaks_relay_refused(self):
+        p = subprocess.run(
+            ["swaks", "--server", "127.0.0.1:%d" % self.inst.smtp_port,
+             "--from", "a@ext.test", "--to", "b@elsewhere.test",
+             "--quit-after", "RCPT"],
+            capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("554 5.7.1", p.stdout)
+
+    def test_smtp_source_load(self):
+        users = new_users(self.inst, "load", 4)
+        procs = [subprocess.Popen(
+            ["/usr/sbin/smtp-source", "-s", "5", "-m", "50", "-l", "2048",
+             "-f", "load@ext.test", "-t", u.addr,
+             "127.0.0.1:%d" % self.inst.smtp_port],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for u in users]
+        for pr in procs:
+            out, _ = pr.communicate(timeout=120)
+            self.assertEqual(pr.returncode, 0, out)
+            self.assertEqual(out.strip(), "", out)
+        for u in users:
+            n = int(self.inst.psql_value(
+                "SELECT count(*) FROM messages m JOIN mailboxes b"
+                " ON b.id = m.mailbox_id WHERE b.user_id = %d"
+                " AND b.name = 'INBOX'" % u.id))
+            self.assertEqual(n, 50, u)
+            uids = self.inst.psql_value(
+                "SELECT string_agg(uid::text, ',' ORDER BY uid) FROM messages m"
+                " JOIN mailboxes b ON b.id = m.mailbox_id"
+                " WHERE b.user_id = %d AND b.name = 'INBOX'" % u.id)
+            self.assertEqual(uids, ",".join(str(k) for k in range(1, 51)))
+
 
 class SmtpZyOutboundTest(SmtpTestCase):
     """Named to sort late: the queue service works on what this test queues
