@@ -230,14 +230,24 @@ CREATE TABLE messages (
 	sort_from text NOT NULL DEFAULT '',
 	preview text NOT NULL DEFAULT '',
 	has_attachments boolean NOT NULL DEFAULT false,
-	fts tsvector,
 	UNIQUE (mailbox_id, uid)
 );
 CREATE INDEX messages_modseq ON messages (mailbox_id, modseq);
 CREATE INDEX messages_date ON messages (mailbox_id, internal_date);
 CREATE INDEX messages_blob ON messages (blob_sha256);
 CREATE INDEX messages_message_id ON messages (message_id);
-CREATE INDEX messages_fts ON messages USING gin (fts);
+
+-- the full-text vector of a message, in a table of its own: the row is
+-- made at delivery with fts NULL and filled by mailhived's indexer service
+-- (tokenizing a large message takes tens of milliseconds, which SMTP does
+-- not wait for, and updating a narrow row leaves the messages row alone)
+CREATE TABLE message_fts (
+	message_id bigint PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+	fts tsvector
+);
+CREATE INDEX message_fts_gin ON message_fts USING gin (fts);
+CREATE INDEX message_fts_pending ON message_fts (message_id)
+	WHERE fts IS NULL;
 
 -- expunged UIDs with the MODSEQ of their removal, for QRESYNC VANISHED
 CREATE TABLE expunged (

@@ -1004,6 +1004,41 @@ void imap_parser_literal_refuse(struct imap_parser *p)
 	p->state = p->lit_size > 0 ? PS_SKIP_LIT : PS_SKIP;
 }
 
+/* args_dup - copy an argument array; recursion is bounded by the list
+ * depth the parser allowed */
+static struct imap_arg *args_dup(struct pool *pool,
+				 const struct imap_arg *args,
+				 unsigned int count)
+{
+	struct imap_arg *copy;
+	unsigned int i;
+
+	if (count == 0)
+		return NULL;
+	copy = p_new(pool, struct imap_arg, count);
+	for (i = 0; i < count; i++) {
+		copy[i] = args[i];
+		/* p_memdup adds a NUL; binary literals may hold NULs */
+		copy[i].str = p_memdup(pool, args[i].str, args[i].len);
+		if (args[i].type == IMAP_ARG_LIST)
+			copy[i].list = args_dup(pool, args[i].list,
+						args[i].count);
+	}
+	return copy;
+}
+
+/* imap_cmd_dup - deep copy of a command */
+struct imap_cmd *imap_cmd_dup(struct pool *pool, const struct imap_cmd *cmd)
+{
+	struct imap_cmd *copy = p_new(pool, struct imap_cmd, 1);
+
+	*copy = *cmd;
+	copy->tag = p_strdup(pool, cmd->tag);
+	copy->name = p_strdup(pool, cmd->name);
+	copy->args = args_dup(pool, cmd->args, cmd->count);
+	return copy;
+}
+
 /* imap_parser_reset - drop any partial command */
 void imap_parser_reset(struct imap_parser *p)
 {

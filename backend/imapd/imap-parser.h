@@ -18,6 +18,8 @@
  *	                    or imap_parser_literal_refuse(); for a
  *	                    synchronizing literal send "+ OK" after accepting
  *	                    or streaming, or the tagged NO/BAD after refusing
+ *	                    ("{n+}" stops here too; nothing is sent for it
+ *	                    unless it is refused)
  *	IMAP_PARSE_DONE     imap_parser_cmd() is complete: run it
  *	IMAP_PARSE_ERROR    reply "<tag> " (or "* " when cmd->tag is NULL)
  *	                    imap_parse_error_reply() " " cmd->error_msg, then
@@ -36,6 +38,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct pool;
 
 #define IMAP_PARSER_DEFAULT_MAX_LINE		65536
 #define IMAP_PARSER_DEFAULT_MAX_LITERAL	((uint64_t)64 * 1024 * 1024)
@@ -111,7 +115,8 @@ struct imap_arg {
  * (NULL means answer "* BAD"), name when it was read; at
  * IMAP_PARSE_LITERAL args holds the complete top-level arguments so far.
  * "UID FETCH ..." has uid set, name "UID FETCH" and args after FETCH.
- * Valid until the next imap_parser_feed() or imap_parser_reset().
+ * Valid until the next imap_parser_feed() or imap_parser_reset() (or
+ * copy it with imap_cmd_dup()).
  */
 struct imap_cmd {
 	const char *tag;
@@ -161,7 +166,8 @@ void imap_parser_free(struct imap_parser **parser);
  */
 enum imap_parse_status imap_parser_feed(struct imap_parser *parser,
 					const char *data, size_t len,
-					size_t *consumed_r);
+					size_t *consumed_r)
+	__attribute__((warn_unused_result));
 
 /* imap_parser_cmd - the command being parsed (see struct imap_cmd) */
 const struct imap_cmd *imap_parser_cmd(const struct imap_parser *parser);
@@ -190,6 +196,10 @@ void imap_parser_literal_stream(struct imap_parser *parser,
  * coming anyway and are discarded.
  */
 void imap_parser_literal_refuse(struct imap_parser *parser);
+
+/* imap_cmd_dup - a deep copy of a command (tag, name, error, argument
+ * tree) in pool, for a server that keeps it past the next feed */
+struct imap_cmd *imap_cmd_dup(struct pool *pool, const struct imap_cmd *cmd);
 
 /* imap_parser_reset - forget any partial command (after STARTTLS, or when
  * the server read lines itself, as for AUTHENTICATE or IDLE) */

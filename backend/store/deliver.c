@@ -24,7 +24,8 @@
 
 /* deliver_one - in one statement: the blob row (when with_blob), the
  * next UID and MODSEQ of the INBOX (only when the quota has room), the
- * quota charged, the mail_events row and the message row. Nothing but the
+ * quota charged, the mail_events row, the message row and its (empty)
+ * message_fts row for the indexer. Nothing but the
  * blob row is written when the quota is full or there is no INBOX. The
  * mailbox row stays locked until commit, which for a single recipient is
  * the end of this statement, so UIDs become visible in order. (Two
@@ -78,15 +79,17 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 		"  RETURNING id),"
 		" ev AS (INSERT INTO mail_events (domain_id, user_id, direction,"
 		"  bytes, outcome, remote) SELECT $17::bigint, id, 'in',"
-		"  $2::bigint, 'delivered', $18 FROM u)"
-		" INSERT INTO messages (mailbox_id, uid, modseq, size,"
+		"  $2::bigint, 'delivered', $18 FROM u),"
+		" ins AS (INSERT INTO messages (mailbox_id, uid, modseq, size,"
 		"  blob_sha256, message_id, in_reply_to, refs, subject,"
 		"  from_addr, from_name, to_addrs, cc_addrs, date_sent,"
 		"  sort_subject, sort_from, preview, has_attachments)"
 		" SELECT mb.id, mb.uid, mb.highestmodseq, $2::bigint, $3, $4,"
 		"  $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, $13, $14,"
 		"  $15, $16::boolean"
-		" FROM mb RETURNING id, uid", 19, params);
+		"  FROM mb RETURNING id, uid)"
+		" INSERT INTO message_fts (message_id) SELECT id FROM ins"
+		" RETURNING message_id, (SELECT uid FROM ins)", 19, params);
 	if (res == NULL)
 		return -1;
 	if (db_ntuples(res) != 1)

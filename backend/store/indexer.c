@@ -1,5 +1,5 @@
 /*
- * indexer.c - fill messages.fts after delivery.
+ * indexer.c - fill message_fts after delivery.
  *
  * The text is what mime-meta extracts (decoded text parts, HTML stripped),
  * capped at MIME_META_TEXT_MAX_FTS, with subject (weight A) and sender
@@ -56,11 +56,12 @@ static int index_blob(struct pool *pool, const char *sha)
 					    meta->from_name) : "";
 	params[3] = meta != NULL ? meta->text : "";
 	res = db_query(pool,
-		"UPDATE messages SET fts ="
+		"UPDATE message_fts SET fts ="
 		" setweight(to_tsvector('simple', $2::text), 'A') ||"
 		" setweight(to_tsvector('simple', $3::text), 'B') ||"
 		" to_tsvector('simple', $4::text)"
-		" WHERE blob_sha256 = $1 AND fts IS NULL", 4, params);
+		" WHERE fts IS NULL AND message_id IN"
+		" (SELECT id FROM messages WHERE blob_sha256 = $1)", 4, params);
 	if (res == NULL)
 		return -1;
 	return str_to_uint(PQcmdTuples(res), &rows) < 0 ? 0 : (int)rows;
@@ -72,9 +73,10 @@ int indexer_run_once(void)
 	PGresult *res;
 	int done = 0;
 
-	res = db_query(pool, "SELECT DISTINCT blob_sha256 FROM"
-		       " (SELECT blob_sha256 FROM messages WHERE fts IS NULL"
-		       "  ORDER BY id DESC LIMIT 50) AS pending", 0, NULL);
+	res = db_query(pool, "SELECT DISTINCT m.blob_sha256 FROM"
+		       " (SELECT message_id FROM message_fts WHERE fts IS NULL"
+		       "  ORDER BY message_id DESC LIMIT 50) AS p"
+		       " JOIN messages m ON m.id = p.message_id", 0, NULL);
 	if (res == NULL) {
 		pool_destroy(&pool);
 		return -1;

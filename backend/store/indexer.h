@@ -3,11 +3,11 @@
 /*
  * indexer.h - the indexer service of mailhived: full-text vectors.
  *
- * Delivery stores a message without its tsvector; the indexer picks up
+ * Delivery makes a message_fts row with fts NULL; the indexer picks up
  * such messages (newest first, a batch at a time), reads their text from
  * the blob with mime-meta, and fills messages.fts. A blob read once serves
- * every row that shares it. Searching BODY/TEXT sees a message within a
- * second or so of its delivery.
+ * every row that shares it. Searching BODY/TEXT (message_fts.fts) sees a
+ * message within a second or so of its delivery.
  */
 
 #define INDEXER_BATCH 50
