@@ -1276,6 +1276,33 @@ class SmtpClientsTest(SmtpTestCase):
             self.assertEqual(uids, ",".join(str(k) for k in range(1, 51)))
 
 
+class SmtpIndexerTest(SmtpTestCase):
+    def test_full_text_vector_follows_delivery(self):
+        u = self.new_user("fts")
+        word = "zq" + secrets.token_hex(4)
+        c = self.connect()
+        r = c.transaction("x@ext.test", [u.addr],
+                          "Subject: indexed\r\n\r\nthe word %s is here\r\n" % word)
+        self.assertQueued(r[-1])
+        deadline = time.monotonic() + 10
+        found = ""
+        while time.monotonic() < deadline:
+            found = self.inst.psql_value(
+                "SELECT count(*) FROM message_fts f JOIN messages m"
+                " ON m.id = f.message_id JOIN mailboxes b ON b.id = m.mailbox_id"
+                " WHERE b.user_id = %d AND f.fts @@ to_tsquery('simple', '%s')"
+                % (u.id, word))
+            if found == "1":
+                break
+            time.sleep(0.2)
+        self.assertEqual(found, "1", "the body's word never reached message_fts")
+        subj = self.inst.psql_value(
+            "SELECT count(*) FROM message_fts f JOIN messages m ON m.id = f.message_id"
+            " JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = %d"
+            " AND f.fts @@ to_tsquery('simple', 'indexed')" % u.id)
+        self.assertEqual(subj, "1")
+
+
 class SmtpZyOutboundTest(SmtpTestCase):
     """Named to sort late: the queue service works on what this test queues
     (and may put a bounce into a mailbox), which would disturb the global
