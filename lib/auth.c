@@ -138,22 +138,6 @@ static bool auth_role_valid(enum auth_role role)
 		role == AUTH_ROLE_SUPERADMIN;
 }
 
-/* text_sane - valid UTF-8 without control characters, at most max bytes */
-static bool text_sane(const char *s, size_t max)
-{
-	size_t len = strlen(s);
-
-	if (len > max || !utf8_valid(s, len))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < ' ' || c == 0x7f)
-			return false;
-	}
-	return true;
-}
-
 /* auth_detail - audit detail {"service":...} */
 static const char *auth_detail(struct pool *pool, const char *service)
 {
@@ -405,12 +389,12 @@ enum auth_status auth_login(struct pool *pool, enum auth_role role,
 	*retry_after_r = 0;
 	if (!auth_role_valid(role))
 		return AUTH_ERROR;
-	if (service == NULL || !text_sane(service, 64))
+	if (service == NULL || !str_text_sane(service, 64))
 		service = "unknown";
 	if (client_ip != NULL && (client_ip[0] == '\0' ||
-				  !text_sane(client_ip, AUTH_IP_MAX)))
+				  !str_text_sane(client_ip, AUTH_IP_MAX)))
 		client_ip = NULL;
-	if (login != NULL && text_sane(login, AUTH_LOGIN_MAX)) {
+	if (login != NULL && str_text_sane(login, AUTH_LOGIN_MAX)) {
 		canon = str_lower(str_trim(p_strdup(pool, login)));
 		if (canon[0] != '\0')
 			account_key = p_printf(pool, "%s:%s",

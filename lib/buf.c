@@ -206,6 +206,21 @@ char *str_json_quote(struct pool *pool, const char *s)
 	return b->data;
 }
 
+bool str_text_sane(const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	if (len > max || !utf8_valid(s, len))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < ' ' || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
 bool utf8_valid(const char *data, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)data;

@@ -52,6 +52,9 @@ char *str_lower(char *s);
 /* str_json_quote - s as a JSON string literal (quotes included), control
  * characters escaped, in pool memory */
 char *str_json_quote(struct pool *pool, const char *s);
+/* str_text_sane - valid UTF-8 without control characters, at most max
+ * bytes */
+bool str_text_sane(const char *s, size_t max);
 /* utf8_valid - true when data is well-formed UTF-8 (no overlongs,
  * no surrogates, nothing above U+10FFFF) */
 bool utf8_valid(const char *data, size_t len);

@@ -242,22 +242,6 @@ static int ctl_parse(int argc, char **argv, const struct ctl_opt *opts,
 
 /* ==== Validation ========================================================= */
 
-/* text_sane - valid UTF-8 without control characters, at most max bytes */
-static bool text_sane(const char *s, size_t max)
-{
-	size_t len = strlen(s);
-
-	if (len > max || !utf8_valid(s, len))
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < ' ' || c == 0x7f)
-			return false;
-	}
-	return true;
-}
-
 /* is_lower_alnum - a-z or 0-9 */
 static bool is_lower_alnum(char c)
 {
@@ -369,7 +353,7 @@ static int canon_login(const char *arg, char **login_r)
 /* check_name - a display name from --name */
 static int check_name(const char *name)
 {
-	if (name != NULL && !text_sane(name, CTL_NAME_MAX))
+	if (name != NULL && !str_text_sane(name, CTL_NAME_MAX))
 		return ctl_fail("invalid name (at most %d bytes of UTF-8 "
 				"text without control characters)",
 				CTL_NAME_MAX);
@@ -1454,7 +1438,7 @@ static const char *ctl_whoami(void)
 {
 	struct passwd *pw = getpwuid(geteuid());
 
-	if (pw != NULL && text_sane(pw->pw_name, 64))
+	if (pw != NULL && str_text_sane(pw->pw_name, 64))
 		return p_strdup(ctl_pool, pw->pw_name);
 	return p_printf(ctl_pool, "uid %ld", (long)geteuid());
 }

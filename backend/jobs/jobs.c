@@ -24,14 +24,8 @@
 #include "jobs.h"
 #include "log.h"
 #include "pool.h"
+#include "service.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 /* gc_rows - blobs whose rows say nothing references them */
 static int gc_rows(struct pool *pool)
@@ -152,23 +146,15 @@ int jobs_run_once(void)
 
 void jobs_main(void)
 {
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	if (db_init(cfg.db_conninfo_resolved) < 0)
-		log_warn("event=db_unavailable error=%s",
-			 log_quote(db_error()));
+	service_start("jobs");
 	log_info("event=jobs_started");
-	while (!stop_requested) {
+	while (!service_stop_requested) {
 		if (jobs_run_once() < 0)
 			log_warn("event=jobs_round_failed error=%s",
 				 log_quote(db_error()));
 		for (unsigned int i = 0; i < cfg.jobs_interval &&
-		     !stop_requested; i++)
+		     !service_stop_requested; i++)
 			sleep(1);
 	}
 	db_close();

@@ -37,13 +37,13 @@
 #include "mime-meta.h"
 #include "mx.h"
 #include "pool.h"
+#include "service.h"
 #include "queue.h"
 #include "strnum.h"
 #include "token.h"
 
 #define QUEUE_BOUNCE_HEADERS_MAX (64 * 1024)
 
-static volatile sig_atomic_t stop_requested;
 
 struct entry {
 	const char *id;
@@ -75,12 +75,6 @@ struct result {
 	char host[256];		/* remote MTA */
 	bool dsn_passed;	/* the remote took NOTIFY: it reports now */
 };
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 /* ==== one SMTP delivery =============================================== */
 
@@ -333,7 +327,7 @@ static void attempt(struct pool *pool, const struct entry *e,
 			   error);
 		return;
 	}
-	for (int i = 0; i < n && !stop_requested; i++) {
+	for (int i = 0; i < n && !service_stop_requested; i++) {
 		try_host(e, addrs[i].ip, addrs[i].host, text, len, r);
 		if (r->outcome != OUT_TEMP)
 			return;
@@ -663,7 +657,7 @@ int queue_run_once(void)
 		return -1;
 	}
 	n = db_ntuples(res);
-	for (int i = 0; i < n && !stop_requested; i++) {
+	for (int i = 0; i < n && !service_stop_requested; i++) {
 		struct entry e;
 		struct result r;
 		struct pool *one = pool_new("queue entry", 65536);
@@ -697,20 +691,10 @@ int queue_run_once(void)
 
 void queue_main(void)
 {
-	struct sigaction sa;
 	struct pool *pool;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	service_start("queue");
 	mime_meta_init();
-	if (db_init(cfg.db_conninfo_resolved) < 0)
-		log_warn("event=db_unavailable error=%s",
-			 log_quote(db_error()));
 	pool = pool_new("queue start", 1024);
 	/* entries a crash left in "sending" are due again */
 	if (db_query(pool, "UPDATE queue SET status = 'deferred'"
@@ -719,7 +703,7 @@ void queue_main(void)
 			 log_quote(db_error()));
 	pool_destroy(&pool);
 	log_info("event=queue_started");
-	while (!stop_requested) {
+	while (!service_stop_requested) {
 		int n = queue_run_once();
 
 		if (n < 0)

@@ -44,6 +44,7 @@
 #include "log.h"
 #include "mime-meta.h"
 #include "pool.h"
+#include "service.h"
 #include "smtp-data.h"
 #include "smtp-parse.h"
 #include "smtpd.h"
@@ -135,7 +136,6 @@ struct smtpd_worker {
 	time_t stop_at;
 };
 
-static volatile sig_atomic_t stop_requested;
 static struct smtpd_worker W;
 
 static void session_close(struct smtpd_session *s);
@@ -1199,7 +1199,7 @@ static void sweep(void)
 
 	for (s = W.sessions; s != NULL; s = next) {
 		next = s->next;
-		if (stop_requested && (s->state != S_DATA ||
+		if (service_stop_requested && (s->state != S_DATA ||
 				       now >= W.stop_at)) {
 			reply(s, "421 4.3.2 Service shutting down");
 			enter_state(s, S_QUIT);
@@ -1216,29 +1216,16 @@ static void sweep(void)
 	}
 }
 
-static void on_term(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
-
 void smtpd_worker_main(const struct smtpd_listener *listeners,
 		       unsigned int nlisteners, struct smtpd_shared *shared,
 		       unsigned int worker)
 {
 	struct epoll_event events[SMTPD_MAX_EVENTS];
-	struct sigaction sa;
 	const char *error;
 	bool stopping = false;
 	time_t last_sweep = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
+	service_start("smtp");
 	W.listeners = listeners;
 	W.nlisteners = nlisteners;
 	W.shared = shared;
@@ -1248,9 +1235,6 @@ void smtpd_worker_main(const struct smtpd_listener *listeners,
 		log_warn("event=tls_unavailable error=%s cert=%s",
 			 log_quote(error), log_quote(cfg.tls_cert_file));
 	mime_meta_init();
-	if (db_init(cfg.db_conninfo_resolved) < 0)
-		log_warn("event=db_unavailable error=%s",
-			 log_quote(db_error()));
 	W.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (W.epfd < 0)
 		fatal("event=startup error=\"epoll: %s\"", strerror(errno));
@@ -1265,7 +1249,7 @@ void smtpd_worker_main(const struct smtpd_listener *listeners,
 	for (;;) {
 		int n = epoll_wait(W.epfd, events, SMTPD_MAX_EVENTS, 1000);
 
-		if (stop_requested && !stopping) {
+		if (service_stop_requested && !stopping) {
 			stopping = true;
 			W.stop_at = time(NULL) + SMTPD_SHUTDOWN_GRACE;
 			for (unsigned int i = 0; i < nlisteners; i++)

@@ -21,15 +21,9 @@
 #include "log.h"
 #include "mime-meta.h"
 #include "pool.h"
+#include "service.h"
 #include "strnum.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 /* index_blob - every pending row of one blob */
 static int index_blob(struct pool *pool, const char *sha)
@@ -81,7 +75,7 @@ int indexer_run_once(void)
 		pool_destroy(&pool);
 		return -1;
 	}
-	for (int i = 0; i < db_ntuples(res) && !stop_requested; i++) {
+	for (int i = 0; i < db_ntuples(res) && !service_stop_requested; i++) {
 		struct pool *one = pool_new("indexer blob", 65536);
 		int n = index_blob(one, db_value(res, i, 0));
 
@@ -98,19 +92,11 @@ int indexer_run_once(void)
 
 void indexer_main(void)
 {
-	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	service_start("indexer");
 	mime_meta_init();
-	if (db_init(cfg.db_conninfo_resolved) < 0)
-		log_warn("event=db_unavailable error=%s",
-			 log_quote(db_error()));
 	log_info("event=indexer_started");
-	while (!stop_requested) {
+	while (!service_stop_requested) {
 		int n = indexer_run_once();
 
 		if (n < 0)
