@@ -36,6 +36,10 @@ int main(void)
 	srunner_add_suite(sr, mime_meta_suite());
 	srunner_add_suite(sr, smtp_parse_suite());
 	srunner_add_suite(sr, smtp_data_suite());
+	srunner_add_suite(sr, imap_parser_suite());
+	srunner_add_suite(sr, imap_utf7_suite());
+	srunner_add_suite(sr, imap_search_suite());
+	srunner_add_suite(sr, imap_fetch_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

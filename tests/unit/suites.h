@@ -15,5 +15,9 @@ Suite *blob_suite(void);
 Suite *mime_meta_suite(void);
 Suite *smtp_parse_suite(void);
 Suite *smtp_data_suite(void);
+Suite *imap_parser_suite(void);
+Suite *imap_utf7_suite(void);
+Suite *imap_search_suite(void);
+Suite *imap_fetch_suite(void);
 
 #endif
