@@ -34,6 +34,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,6 +374,31 @@ fail:
 	log_error("event=auth_record_failed error=%s", log_quote(db_error()));
 }
 
+/* failure_delay - how long a mail service waits before it answers a
+ * failed login: 2 s for the first failure of the account or the client
+ * address in the window, doubling with each further one, at most
+ * AUTH_DELAY_MAX; 0 when the counts cannot be read */
+static unsigned int failure_delay(struct pool *pool, const char *account_key,
+				  const char *client_ip)
+{
+	unsigned int n = 0, m = 0, retry, delay = 2;
+
+	if (account_key != NULL &&
+	    count_failures(pool, "account", account_key, UINT_MAX, &n,
+			   &retry) < 0)
+		return 0;
+	if (client_ip != NULL &&
+	    count_failures(pool, "ip", client_ip, UINT_MAX, &m, &retry) < 0)
+		return 0;
+	if (m > n)
+		n = m;
+	while (n > 1 && delay < AUTH_DELAY_MAX) {
+		delay *= 2;
+		n--;
+	}
+	return delay < AUTH_DELAY_MAX ? delay : AUTH_DELAY_MAX;
+}
+
 /* auth_login - check a login: throttle, look up, verify, record */
 enum auth_status auth_login(struct pool *pool, enum auth_role role,
 			    const char *login, const char *password,
@@ -440,6 +466,7 @@ enum auth_status auth_login(struct pool *pool, enum auth_role role,
 	    fill_principal(pool, role, res, principal_r) < 0) {
 		record_failure(pool, role, canon, account_key, client_ip,
 			       service);
+		*retry_after_r = failure_delay(pool, account_key, client_ip);
 		log_info("event=login_failed role=%s login=%s ip=%s "
 			 "service=%s", auth_role_name(role),
 			 log_quote(canon != NULL ? canon : ""),

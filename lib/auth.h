@@ -15,13 +15,18 @@
  */
 #include <stdint.h>
 
+/* the longest failed-login delay of the mail services, seconds */
+#define AUTH_DELAY_MAX 15
+
 struct pool;
 
 enum auth_role { AUTH_ROLE_USER, AUTH_ROLE_DOMAINADMIN, AUTH_ROLE_SUPERADMIN };
 
 enum auth_status {
 	AUTH_OK = 0,
-	AUTH_BAD = 1,		/* unknown account, wrong password, disabled */
+	AUTH_BAD = 1,		/* unknown account, wrong password, disabled;
+				   *retry_after_r is the delay a mail
+				   service waits before saying so */
 	AUTH_LIMITED = 2,	/* too many failures: *retry_after_r seconds */
 	AUTH_ERROR = -1,	/* database unavailable or internal error */
 };

@@ -77,6 +77,28 @@ static const struct cfg_key cfg_keys[] = {
 	K("smtp.max_auth_failures", CFG_UINT, smtp_max_auth_failures, "3"),
 	K("smtp.auth_plaintext_loopback", CFG_BOOL,
 	  smtp_auth_plaintext_loopback, "yes"),
+	K("imap.listen", CFG_STR, imap_listen, "127.0.0.1:1143"),
+	K("imap.imaps_listen", CFG_STR, imap_imaps_listen, "127.0.0.1:1993"),
+	K("imap.workers", CFG_UINT, imap_workers, "2"),
+	K("imap.max_connections", CFG_UINT, imap_max_connections, "20000"),
+	K("imap.max_connections_per_ip", CFG_UINT,
+	  imap_max_connections_per_ip, "1000"),
+	K("imap.max_connections_per_user", CFG_UINT,
+	  imap_max_connections_per_user, "50"),
+	K("imap.max_line", CFG_SIZE, imap_max_line, "64K"),
+	K("imap.append_limit", CFG_SIZE, imap_append_limit, "50M"),
+	K("imap.login_timeout", CFG_UINT, imap_login_timeout, "60"),
+	K("imap.idle_timeout", CFG_UINT, imap_idle_timeout, "1800"),
+	K("imap.auth_plaintext_loopback", CFG_BOOL,
+	  imap_auth_plaintext_loopback, "yes"),
+	K("imap.service_login", CFG_STR, imap_service_login, "webmail"),
+	K("imap.service_secret_file", CFG_PATH, imap_service_secret_file, ""),
+	K("pop3.listen", CFG_STR, pop3_listen, "127.0.0.1:1110"),
+	K("pop3.pop3s_listen", CFG_STR, pop3_pop3s_listen, "127.0.0.1:1995"),
+	K("pop3.workers", CFG_UINT, pop3_workers, "1"),
+	K("pop3.max_connections", CFG_UINT, pop3_max_connections, "1000"),
+	K("pop3.login_timeout", CFG_UINT, pop3_login_timeout, "60"),
+	K("pop3.idle_timeout", CFG_UINT, pop3_idle_timeout, "600"),
 	K("queue.resolver", CFG_STR, queue_resolver, ""),
 	K("queue.remote_port", CFG_UINT, queue_remote_port, "25"),
 	K("queue.retry_base", CFG_UINT, queue_retry_base, "300"),
@@ -218,6 +240,11 @@ static void cfg_derive(void)
 	if (cfg.tls_key_file[0] == '\0') {
 		free(cfg.tls_key_file);
 		cfg.tls_key_file = path_join(cfg.var_dir, "tls/key.pem");
+	}
+	if (cfg.imap_service_secret_file[0] == '\0') {
+		free(cfg.imap_service_secret_file);
+		cfg.imap_service_secret_file = path_join(cfg.var_dir,
+						"secrets/service-secret");
 	}
 	if (cfg.blob_dir[0] == '\0') {
 		free(cfg.blob_dir);

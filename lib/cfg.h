@@ -60,6 +60,27 @@ struct cfg {
 	unsigned int smtp_data_timeout;
 	unsigned int smtp_max_auth_failures;
 	bool smtp_auth_plaintext_loopback;
+	/* [imap] */
+	char *imap_listen;
+	char *imap_imaps_listen;
+	unsigned int imap_workers;
+	unsigned int imap_max_connections;
+	unsigned int imap_max_connections_per_ip;
+	unsigned int imap_max_connections_per_user;
+	uint64_t imap_max_line;
+	uint64_t imap_append_limit;
+	unsigned int imap_login_timeout;
+	unsigned int imap_idle_timeout;
+	bool imap_auth_plaintext_loopback;
+	char *imap_service_login;
+	char *imap_service_secret_file;
+	/* [pop3] */
+	char *pop3_listen;
+	char *pop3_pop3s_listen;
+	unsigned int pop3_workers;
+	unsigned int pop3_max_connections;
+	unsigned int pop3_login_timeout;
+	unsigned int pop3_idle_timeout;
 	/* [queue] */
 	char *queue_resolver;
 	unsigned int queue_remote_port;

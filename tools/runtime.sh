@@ -440,6 +440,20 @@ mh_tls_cert() {
 	chmod 644 "$cert"
 }
 
+# mh_service_secret - the secret of the IMAP service account webmail logs
+# in with, made once (readable by the mailhive user only)
+mh_service_secret() {
+	local f=${MHC[imap.service_secret_file]}
+	[ -s "$f" ] && return 0
+	mh_step "creating the IMAP service secret ($f)"
+	mkdir -p "$(dirname "$f")"
+	chown "$MH_USER:" "$(dirname "$f")"
+	chmod 700 "$(dirname "$f")"
+	(umask 077 && openssl rand -hex 32 >"$f.tmp") &&
+		chown "$MH_USER:" "$f.tmp" && mv "$f.tmp" "$f" ||
+		mh_die "could not create $f"
+}
+
 mh_mailhived_stop() {
 	mh_stop_pid mailhived "$(mh_mailhived_pidfile)" mailhived TERM
 	rm -f "$MH_RUN/mailhived.services"
@@ -462,6 +476,7 @@ mh_mailhived_start() {
 	fi
 	rm -f "$pidfile"
 	mh_tls_cert
+	mh_service_secret
 	mh_step "starting mailhived"
 	local -a argv
 	if [ -n "$MH_CONF" ]; then

@@ -3,10 +3,17 @@
 /*
  * listen.h - listening sockets from "host:port" configuration values.
  */
+#include <stdbool.h>
 
 /* listen_open - a non-blocking, close-on-exec listening TCP socket on
  * "127.0.0.1:2525" or "[::1]:2525"; -1 with *error_r (static or
  * strerror text) on failure */
 int listen_open(const char *spec, const char **error_r);
+
+/* a listener of the IMAP and POP3 services: implicit TLS or not */
+struct tls_listener {
+	int fd;
+	bool implicit_tls;	/* 993/995: TLS from the first octet */
+};
 
 #endif

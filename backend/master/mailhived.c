@@ -4,8 +4,10 @@
  *   mailhived [-c CONFFILE] [-d]
  *
  * The master reads the configuration, opens the listening sockets, and
- * forks the services: N smtp workers, the outbound queue, the full-text
- * indexer and the jobs process (imap and pop3 join later). It never parses client bytes. It restarts a service
+ * forks the services: N smtp, imap and pop3 workers, the outbound
+ * queue, the full-text indexer and the jobs process. It never parses
+ * client bytes. It also maps the shared tables the workers use (SMTP
+ * connection counters, mailbox change counters). It restarts a service
  * that dies, waiting 1 s, then 2, 4, ... up to 60 s when a service keeps
  * dying young; SIGHUP re-reads the configuration and restarts the
  * services with it (listeners are reopened when their addresses changed);
@@ -31,22 +33,27 @@
 #include "buf.h"
 #include "cfg.h"
 #include "daemon.h"
+#include "imapd.h"
 #include "indexer.h"
 #include "jobs.h"
 #include "listen.h"
 #include "log.h"
 #include "pool.h"
 #include "pwhash.h"
+#include "notify.h"
+#include "pop3d.h"
 #include "queue.h"
 #include "smtpd.h"
 #include "token.h"
 
-#define MASTER_MAX_SERVICES (SMTPD_MAX_WORKERS + 4)
+#define MASTER_MAX_SERVICES (3 * SMTPD_MAX_WORKERS + 4)
 #define MASTER_BACKOFF_MAX 60
 #define MASTER_STABLE_SECONDS 60	/* alive this long: back-off resets */
 #define MASTER_STOP_WAIT 40
 
-enum service_kind { SVC_SMTP, SVC_QUEUE, SVC_INDEXER, SVC_JOBS };
+enum service_kind {
+	SVC_SMTP, SVC_IMAP, SVC_POP3, SVC_QUEUE, SVC_INDEXER, SVC_JOBS
+};
 
 struct service {
 	char name[32];
@@ -60,9 +67,21 @@ struct service {
 
 static struct service services[MASTER_MAX_SERVICES];
 static unsigned int nservices;
+/* every listening socket, reopened on SIGHUP only when its address
+ * changed, so clients never see the port close */
+struct open_listener {
+	int fd;
+	enum service_kind proto;
+	int kind;		/* enum smtpd_port, or 1 for implicit TLS */
+	char spec[128];
+};
+
+static struct open_listener open_fds[7];
+static unsigned int nopen;
 static struct smtpd_listener listeners[3];
-static char listener_specs[3][128];
 static unsigned int nlisteners;
+static struct tls_listener imap_listeners[2], pop3_listeners[2];
+static unsigned int nimap, npop3;
 static struct smtpd_shared *shared;
 static char *conf_path;
 static char pid_path[4096], services_path[4096];
@@ -79,66 +98,100 @@ static void on_signal(int sig)
 		got_chld = 1;
 }
 
-/* open_listeners - (re)open the SMTP listeners that changed */
+/* open_listeners - (re)open the listeners whose address changed */
 static void open_listeners(void)
 {
-	const char *specs[3] = { cfg.smtp_listen, cfg.smtp_submission_listen,
-				 cfg.smtp_smtps_listen };
-	const enum smtpd_port ports[3] = { SMTPD_PORT_MX,
-		SMTPD_PORT_SUBMISSION, SMTPD_PORT_SMTPS };
-	struct smtpd_listener fresh[3];
-	char fresh_specs[3][128];
+	const struct {
+		const char *spec;
+		enum service_kind proto;
+		int kind;
+	} want[7] = {
+		{ cfg.smtp_listen, SVC_SMTP, SMTPD_PORT_MX },
+		{ cfg.smtp_submission_listen, SVC_SMTP, SMTPD_PORT_SUBMISSION },
+		{ cfg.smtp_smtps_listen, SVC_SMTP, SMTPD_PORT_SMTPS },
+		{ cfg.imap_listen, SVC_IMAP, 0 },
+		{ cfg.imap_imaps_listen, SVC_IMAP, 1 },
+		{ cfg.pop3_listen, SVC_POP3, 0 },
+		{ cfg.pop3_pop3s_listen, SVC_POP3, 1 },
+	};
+	struct open_listener fresh[7];
 	unsigned int n = 0;
 	const char *error;
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 7; i++) {
 		int fd = -1;
 
-		if (specs[i][0] == '\0')
+		if (want[i].spec[0] == '\0')
 			continue;
-		for (unsigned int j = 0; j < nlisteners; j++) {
-			if (listeners[j].port == ports[i] &&
-			    strcmp(listener_specs[j], specs[i]) == 0) {
-				fd = listeners[j].fd;
-				listeners[j].fd = -1;	/* kept */
+		for (unsigned int j = 0; j < nopen; j++) {
+			if (open_fds[j].fd >= 0 &&
+			    open_fds[j].proto == want[i].proto &&
+			    open_fds[j].kind == want[i].kind &&
+			    strcmp(open_fds[j].spec, want[i].spec) == 0) {
+				fd = open_fds[j].fd;
+				open_fds[j].fd = -1;	/* kept */
 			}
 		}
 		if (fd < 0) {
-			fd = listen_open(specs[i], &error);
+			fd = listen_open(want[i].spec, &error);
 			if (fd < 0)
 				fatal("event=startup error=\"cannot listen on"
-				      " %s: %s\"", specs[i], error);
+				      " %s: %s\"", want[i].spec, error);
 		}
 		fresh[n].fd = fd;
-		fresh[n].port = ports[i];
-		str_lcpy(fresh_specs[n], specs[i], sizeof(fresh_specs[n]));
+		fresh[n].proto = want[i].proto;
+		fresh[n].kind = want[i].kind;
+		str_lcpy(fresh[n].spec, want[i].spec, sizeof(fresh[n].spec));
 		n++;
 	}
-	for (unsigned int j = 0; j < nlisteners; j++)
-		if (listeners[j].fd >= 0)
-			close(listeners[j].fd);
-	memcpy(listeners, fresh, sizeof(fresh));
-	memcpy(listener_specs, fresh_specs, sizeof(fresh_specs));
-	nlisteners = n;
+	for (unsigned int j = 0; j < nopen; j++)
+		if (open_fds[j].fd >= 0)
+			close(open_fds[j].fd);
+	memcpy(open_fds, fresh, sizeof(fresh));
+	nopen = n;
+	nlisteners = nimap = npop3 = 0;
+	for (unsigned int j = 0; j < nopen; j++) {
+		const struct open_listener *o = &open_fds[j];
+
+		if (o->proto == SVC_SMTP) {
+			listeners[nlisteners].fd = o->fd;
+			listeners[nlisteners++].port = o->kind;
+		} else if (o->proto == SVC_IMAP) {
+			imap_listeners[nimap].fd = o->fd;
+			imap_listeners[nimap++].implicit_tls = o->kind == 1;
+		} else {
+			pop3_listeners[npop3].fd = o->fd;
+			pop3_listeners[npop3++].implicit_tls = o->kind == 1;
+		}
+	}
+}
+
+/* plan_workers - n services "name/0".. of one kind */
+static void plan_workers(const char *name, enum service_kind kind,
+			 unsigned int n)
+{
+	if (n < 1)
+		n = 1;
+	if (n > SMTPD_MAX_WORKERS)
+		n = SMTPD_MAX_WORKERS;
+	for (unsigned int i = 0; i < n; i++) {
+		struct service *s = &services[nservices++];
+
+		memset(s, 0, sizeof(*s));
+		snprintf(s->name, sizeof(s->name), "%s/%u", name, i);
+		s->kind = kind;
+		s->index = i;
+	}
 }
 
 static void plan_services(void)
 {
-	unsigned int workers = cfg.smtp_workers;
-
-	if (workers < 1)
-		workers = 1;
-	if (workers > SMTPD_MAX_WORKERS)
-		workers = SMTPD_MAX_WORKERS;
 	nservices = 0;
-	for (unsigned int i = 0; i < workers; i++) {
-		struct service *s = &services[nservices++];
-
-		memset(s, 0, sizeof(*s));
-		snprintf(s->name, sizeof(s->name), "smtp/%u", i);
-		s->kind = SVC_SMTP;
-		s->index = i;
-	}
+	plan_workers("smtp", SVC_SMTP, cfg.smtp_workers);
+	if (nimap > 0)
+		plan_workers("imap", SVC_IMAP, cfg.imap_workers);
+	if (npop3 > 0)
+		plan_workers("pop3", SVC_POP3, cfg.pop3_workers);
 	memset(&services[nservices], 0, sizeof(services[0]));
 	str_lcpy(services[nservices].name, "queue", sizeof(services[0].name));
 	services[nservices].kind = SVC_QUEUE;
@@ -197,6 +250,10 @@ static void start_service(struct service *s)
 		if (s->kind == SVC_SMTP)
 			smtpd_worker_main(listeners, nlisteners, shared,
 					  s->index);
+		if (s->kind == SVC_IMAP)
+			imapd_worker_main(imap_listeners, nimap, s->index);
+		if (s->kind == SVC_POP3)
+			pop3d_worker_main(pop3_listeners, npop3, s->index);
 		if (s->kind == SVC_QUEUE)
 			queue_main();
 		if (s->kind == SVC_INDEXER)
@@ -331,6 +388,7 @@ int main(int argc, char **argv)
 		fatal("event=startup error=\"already running (%s)\"", pid_path);
 	open_listeners();
 	shared = smtpd_shared_new();
+	mbox_notify_init();
 	if (detach) {
 		snprintf(log_path, sizeof(log_path), "%s/mailhived.log",
 			 cfg.log_dir);
@@ -363,7 +421,7 @@ int main(int argc, char **argv)
 	for (unsigned int i = 0; i < nservices; i++)
 		start_service(&services[i]);
 	write_services_file();
-	log_info("event=started listeners=%u services=%u", nlisteners,
+	log_info("event=started listeners=%u services=%u", nopen,
 		 nservices);
 	while (!got_term) {
 		bool changed = false;

@@ -19,30 +19,35 @@
 #include "deliver.h"
 #include "log.h"
 #include "mime-meta.h"
+#include "notify.h"
 #include "pool.h"
 #include "strnum.h"
 
-/* deliver_one - in one statement: the blob row (when with_blob), the
- * next UID and MODSEQ of the INBOX (only when the quota has room), the
- * quota charged, the mail_events row, the message row and its (empty)
- * message_fts row for the indexer. Nothing but the
- * blob row is written when the quota is full or there is no INBOX. The
- * mailbox row stays locked until commit, which for a single recipient is
- * the end of this statement, so UIDs become visible in order. (Two
- * deliveries racing for the last bytes of a quota may both fit: the check
- * reads used_bytes as of the statement's start.) 1 done, 0 over quota, -1
- * error */
-static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
-		       const struct deliver_rcpt *r, bool with_blob)
+/* store_one - in one statement: the blob row (when with_blob), the next
+ * UID and MODSEQ of the mailbox (the INBOX when mailbox_id is 0; only
+ * when the quota has room), the quota charged, the mail_events row (when
+ * event), the message row and its (empty) message_fts row for the
+ * indexer. Nothing but the blob row is written when the quota is full or
+ * there is no such mailbox. The mailbox row stays locked until commit,
+ * which for a single recipient is the end of this statement, so UIDs
+ * become visible in order. (Two deliveries racing for the last bytes of a
+ * quota may both fit: the check reads used_bytes as of the statement's
+ * start.) 1 done, 0 over quota or no mailbox, -1 error */
+static int store_one(struct pool *pool, const struct deliver_msg *msg,
+		     const struct deliver_rcpt *r, bool with_blob,
+		     const struct deliver_target *t, uint32_t *uid_r,
+		     int64_t *mailbox_id_r)
 {
 	const struct mime_meta *m = msg->meta;
-	char uid[32], dom[32], size[32];
-	const char *params[19];
+	char uid[32], dom[32], size[32], mbox[32];
+	const char *params[23];
 	PGresult *res;
+	int64_t id;
 
 	snprintf(uid, sizeof(uid), "%" PRId64, r->user_id);
 	snprintf(dom, sizeof(dom), "%" PRId64, r->domain_id);
 	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
+	snprintf(mbox, sizeof(mbox), "%" PRId64, t->mailbox_id);
 	params[0] = uid;
 	params[1] = size;
 	params[2] = msg->sha;
@@ -62,6 +67,10 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 	params[16] = dom;
 	params[17] = msg->remote;
 	params[18] = with_blob ? "t" : "f";
+	params[19] = mbox;
+	params[20] = t->flags;
+	params[21] = t->internal_date;
+	params[22] = t->event ? "t" : "f";
 	res = db_query(pool,
 		"WITH b AS (INSERT INTO blobs (sha256, size)"
 		"  SELECT $3, $2::bigint WHERE $19::boolean"
@@ -70,7 +79,8 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 		DELIVER_QUOTA_FROM " WHERE u.id = $1::bigint),"
 		" mb AS (UPDATE mailboxes SET uidnext = uidnext + 1,"
 		"  highestmodseq = highestmodseq + 1"
-		"  WHERE user_id = $1::bigint AND name = 'INBOX'"
+		"  WHERE user_id = $1::bigint AND (CASE WHEN $20::bigint = 0"
+		"   THEN name = 'INBOX' ELSE id = $20::bigint END)"
 		"  AND (SELECT quota = 0 OR used_bytes + $2::bigint <= quota"
 		"   FROM q)"
 		"  RETURNING id, uidnext - 1 AS uid, highestmodseq),"
@@ -79,24 +89,53 @@ static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
 		"  RETURNING id),"
 		" ev AS (INSERT INTO mail_events (domain_id, user_id, direction,"
 		"  bytes, outcome, remote) SELECT $17::bigint, id, 'in',"
-		"  $2::bigint, 'delivered', $18 FROM u),"
+		"  $2::bigint, 'delivered', $18 FROM u WHERE $23::boolean),"
 		" ins AS (INSERT INTO messages (mailbox_id, uid, modseq, size,"
 		"  blob_sha256, message_id, in_reply_to, refs, subject,"
 		"  from_addr, from_name, to_addrs, cc_addrs, date_sent,"
-		"  sort_subject, sort_from, preview, has_attachments)"
+		"  sort_subject, sort_from, preview, has_attachments, flags,"
+		"  internal_date)"
 		" SELECT mb.id, mb.uid, mb.highestmodseq, $2::bigint, $3, $4,"
 		"  $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, $13, $14,"
-		"  $15, $16::boolean"
-		"  FROM mb RETURNING id, uid)"
+		"  $15, $16::boolean, COALESCE($21::text[], '{}'),"
+		"  COALESCE($22::timestamptz, now())"
+		"  FROM mb RETURNING id, uid, mailbox_id)"
 		" INSERT INTO message_fts (message_id) SELECT id FROM ins"
-		" RETURNING message_id, (SELECT uid FROM ins)", 19, params);
+		" RETURNING message_id, (SELECT uid FROM ins),"
+		"  (SELECT mailbox_id FROM ins)", 23, params);
 	if (res == NULL)
 		return -1;
 	if (db_ntuples(res) != 1)
-		return 0;	/* over quota (or no INBOX, checked by caller) */
+		return 0;	/* over quota, or no such mailbox */
+	if (str_to_int64(db_value(res, 0, 2), &id) == 0) {
+		mbox_notify(id);
+		if (mailbox_id_r != NULL)
+			*mailbox_id_r = id;
+	}
+	if (uid_r != NULL) {
+		unsigned int u;
+
+		*uid_r = str_to_uint(db_value(res, 0, 1), &u) == 0 ? u : 0;
+	}
 	log_info("event=delivered queue_id=%s rcpt=%s uid=%s size=%s",
 		 msg->queue_id, log_quote(r->addr), db_value(res, 0, 1), size);
 	return 1;
+}
+
+int deliver_to_mailbox(struct pool *pool, const struct deliver_msg *msg,
+		       const struct deliver_rcpt *rcpt,
+		       const struct deliver_target *target, uint32_t *uid_r)
+{
+	return store_one(pool, msg, rcpt, true, target, uid_r, NULL);
+}
+
+/* deliver_one - a message row in the recipient's INBOX */
+static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
+		       const struct deliver_rcpt *r, bool with_blob)
+{
+	static const struct deliver_target inbox = { .event = true };
+
+	return store_one(pool, msg, r, with_blob, &inbox, NULL, NULL);
 }
 
 /* queue_one - a queue row for one remote recipient */

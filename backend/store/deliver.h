@@ -13,6 +13,7 @@
  * mail_events row. Either every recipient gets the message or none does:
  * the SMTP server answers 250 only after this returned 0.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 struct pool;
@@ -56,6 +57,25 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 		   const struct deliver_rcpt *rcpts, unsigned int n,
 		   const struct deliver_remote *remote, unsigned int nremote,
 		   enum deliver_fail *fail_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
+/* where deliver_to_mailbox() puts a message */
+struct deliver_target {
+	int64_t mailbox_id;	/* 0: the INBOX */
+	const char *flags;	/* a text[] literal "{\\Seen,$Label1}" or NULL */
+	const char *internal_date; /* timestamptz text, NULL: now */
+	bool event;		/* write a mail_events "in" row */
+};
+
+/*
+ * deliver_to_mailbox - one message row in one mailbox of one user (IMAP
+ * APPEND), with the blob row, quota charged and the change announced to
+ * sessions watching that mailbox (notify.h). 1 stored with *uid_r set,
+ * 0 over quota or no such mailbox of that user, -1 database error.
+ */
+int deliver_to_mailbox(struct pool *pool, const struct deliver_msg *msg,
+		       const struct deliver_rcpt *rcpt,
+		       const struct deliver_target *target, uint32_t *uid_r)
 	__attribute__((warn_unused_result));
 
 /* the quota that applies to user u: the user's own, else the domain's

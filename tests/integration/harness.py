@@ -119,6 +119,12 @@ class Instance:
             "submission_listen = 127.0.0.1:%d" % self.submission_port,
             "smtps_listen = 127.0.0.1:%d" % self.smtps_port,
             "workers = 2",
+            "[imap]",
+            "listen = 127.0.0.1:%d" % self.imap_port,
+            "imaps_listen = 127.0.0.1:%d" % self.imaps_port,
+            "[pop3]",
+            "listen = 127.0.0.1:%d" % self.pop3_port,
+            "pop3s_listen = 127.0.0.1:%d" % self.pop3s_port,
         ]
         for section, keys in self.extra_conf.items():
             lines.append("[%s]" % section)
@@ -160,6 +166,10 @@ class Instance:
         self.smtp_port = free_port()
         self.submission_port = free_port()
         self.smtps_port = free_port()
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
+        self.pop3_port = free_port()
+        self.pop3s_port = free_port()
         self._write_conf()
         self.up_log = os.path.join(self.dir, "up.log")
         t0 = time.monotonic()

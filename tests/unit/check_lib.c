@@ -40,6 +40,9 @@ int main(void)
 	srunner_add_suite(sr, imap_utf7_suite());
 	srunner_add_suite(sr, imap_search_suite());
 	srunner_add_suite(sr, imap_fetch_suite());
+	srunner_add_suite(sr, imap_mime_suite());
+	srunner_add_suite(sr, imap_thread_suite());
+	srunner_add_suite(sr, pop3_parse_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -19,5 +19,8 @@ Suite *imap_parser_suite(void);
 Suite *imap_utf7_suite(void);
 Suite *imap_search_suite(void);
 Suite *imap_fetch_suite(void);
+Suite *imap_mime_suite(void);
+Suite *imap_thread_suite(void);
+Suite *pop3_parse_suite(void);
 
 #endif
