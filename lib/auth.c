@@ -213,6 +213,25 @@ int auth_lookup(struct pool *pool, enum auth_role role, int64_t id,
 	return 1;
 }
 
+/* auth_lookup_user - an enabled user by address (no password check) */
+int auth_lookup_user(struct pool *pool, const char *address,
+		     struct auth_principal *principal_r)
+{
+	const char *params[1];
+	PGresult *res;
+
+	if (address == NULL || !str_text_sane(address, AUTH_LOGIN_MAX))
+		return 0;
+	params[0] = str_lower(str_trim(p_strdup(pool, address)));
+	res = db_query(pool, auth_sql_by_login[AUTH_ROLE_USER], 1, params);
+	if (res == NULL)
+		return -1;
+	if (db_ntuples(res) == 0)
+		return 0;
+	return fill_principal(pool, AUTH_ROLE_USER, res, principal_r) < 0 ?
+		-1 : 1;
+}
+
 /* count_failures - failures of (scope, key) inside the window; when they
  * reach limit, *retry_r is the seconds until the count drops below it */
 static int count_failures(struct pool *pool, const char *scope,

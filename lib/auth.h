@@ -53,6 +53,11 @@ enum auth_status auth_login(struct pool *pool, enum auth_role role,
 int auth_lookup(struct pool *pool, enum auth_role role, int64_t id,
 		struct auth_principal *principal_r);
 
+/* auth_lookup_user - an enabled user by address, for a service that
+ * already proved who it acts for (IMAP's service login); no password is
+ * checked. 1 found, 0 not, -1 error */
+int auth_lookup_user(struct pool *pool, const char *address,
+		     struct auth_principal *principal_r);
 /* audit_log - one audit_log row; actor may be NULL (anonymous).
  * detail is free text (JSON preferred). -1 on database error. */
 int audit_log(struct pool *pool, const char *actor_role, const char *actor,

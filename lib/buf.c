@@ -122,6 +122,32 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	return ret;
 }
 
+/* the unchecked forms: only an unlimited buffer can be passed, where a
+ * failure is running out of memory */
+void buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	if (ret < 0)
+		panic("buf_addf: buffer limit or out of memory");
+}
+
+void buf_adds(struct buf *b, const char *s)
+{
+	if (buf_append_str(b, s) < 0)
+		panic("buf_adds: buffer limit or out of memory");
+}
+
+void buf_addc(struct buf *b, char c)
+{
+	if (buf_append_char(b, c) < 0)
+		panic("buf_addc: buffer limit or out of memory");
+}
+
 bool str_begins(const char *s, const char *prefix)
 {
 	return strncmp(s, prefix, strlen(prefix)) == 0;

@@ -40,6 +40,13 @@ int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0), warn_unused_result));
 
 /* str helpers on plain C strings */
+/* buf_addf, buf_adds, buf_addc - the same for a buffer without a maximum
+ * (max 0), where only memory can run out: that panics */
+void buf_addf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+
 bool str_begins(const char *s, const char *prefix);
 bool str_ends(const char *s, const char *suffix);
 bool str_case_eq(const char *a, const char *b);

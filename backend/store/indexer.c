@@ -61,6 +61,38 @@ static int index_blob(struct pool *pool, const char *sha)
 	return str_to_uint(PQcmdTuples(res), &rows) < 0 ? 0 : (int)rows;
 }
 
+int indexer_catch_up(int64_t mailbox_id)
+{
+	struct pool *pool = pool_new("indexer catch-up", 65536);
+	char id[32];
+	const char *params[1] = { id };
+	PGresult *res;
+	int done = 0;
+
+	snprintf(id, sizeof(id), "%lld", (long long)mailbox_id);
+	res = db_query(pool, "SELECT DISTINCT m.blob_sha256 FROM messages m"
+		       " JOIN message_fts f ON f.message_id = m.id"
+		       " WHERE m.mailbox_id = $1::bigint AND f.fts IS NULL",
+		       1, params);
+	if (res == NULL) {
+		pool_destroy(&pool);
+		return -1;
+	}
+	for (int i = 0; i < db_ntuples(res); i++) {
+		struct pool *one = pool_new("indexer blob", 65536);
+		int n = index_blob(one, db_value(res, i, 0));
+
+		pool_destroy(&one);
+		if (n < 0) {
+			pool_destroy(&pool);
+			return -1;
+		}
+		done += n;
+	}
+	pool_destroy(&pool);
+	return done;
+}
+
 int indexer_run_once(void)
 {
 	struct pool *pool = pool_new("indexer", 65536);

@@ -1,0 +1,482 @@
+/*
+ * imapd-fetch.c - FETCH and UID FETCH (RFC 3501 6.4.5, BINARY RFC 3516,
+ * CONDSTORE/QRESYNC RFC 7162).
+ *
+ * The rows come from PostgreSQL in one query; each message's bytes are
+ * mapped from the blob store only when an item needs them (ENVELOPE
+ * reads just the header). Responses are produced one message at a time
+ * as the client reads them: a message's response is a list of pieces,
+ * text made here or ranges of the mapped blob, copied to the output
+ * buffer while it is below its high-water mark, so a 50 MB BODY[] never
+ * sits in memory twice and a slow client holds only its own session.
+ */
+#include "config.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "buf.h"
+#include "cfg.h"
+#include "db.h"
+#include "imap-fetch.h"
+#include "imap-mime.h"
+#include "imapd-private.h"
+#include "log.h"
+#include "notify.h"
+#include "pool.h"
+#include "strnum.h"
+
+#define FETCH_HIGH (256 * 1024)	/* output kept ahead of the client */
+
+struct piece {
+	const char *data;
+	size_t len;
+};
+
+struct fetch_ctx {
+	struct imap_fetch f;
+	PGresult *rows;
+	int nrows;
+	int row;		/* next row to produce */
+	bool add_flags;		/* \Seen was set: report FLAGS */
+	bool uid;
+	struct pool *msg_pool;	/* the current message's */
+	void *map;
+	size_t map_len;
+	struct piece *pieces;
+	unsigned int npieces;
+	unsigned int cur;	/* piece being copied */
+	size_t off;		/* octets of it copied */
+	bool failed;
+};
+
+static int64_t value_i64(const PGresult *res, int row, int col)
+{
+	int64_t v;
+	const char *s = db_value(res, row, col);
+
+	return s != NULL && str_to_int64(s, &v) == 0 ? v : 0;
+}
+
+static void unmap(struct fetch_ctx *fc)
+{
+	if (fc->map != NULL && fc->map != MAP_FAILED)
+		munmap(fc->map, fc->map_len);
+	fc->map = NULL;
+	fc->map_len = 0;
+}
+
+/* map_blob - the message's bytes; -1 when the blob cannot be read */
+static int map_blob(struct imapd_session *s, struct fetch_ctx *fc,
+		    const char *sha)
+{
+	char path[4096];
+	struct stat st;
+	int fd;
+
+	if (blob_path(cfg.blob_dir, sha, path, sizeof(path)) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		log_error("event=fetch_blob_missing session=%s sha=%s", s->id,
+			  sha);
+		return -1;
+	}
+	fc->map_len = (size_t)st.st_size;
+	fc->map = st.st_size > 0 ? mmap(NULL, fc->map_len, PROT_READ,
+					MAP_PRIVATE, fd, 0) : NULL;
+	close(fd);
+	if (fc->map == MAP_FAILED) {
+		fc->map = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void add_piece(struct fetch_ctx *fc, unsigned int *cap,
+		      const char *data, size_t len)
+{
+	if (fc->npieces == *cap) {
+		struct piece *p = p_alloc(fc->msg_pool,
+					  (*cap * 2) * sizeof(*p));
+
+		memcpy(p, fc->pieces, fc->npieces * sizeof(*p));
+		fc->pieces = p;
+		*cap *= 2;
+	}
+	fc->pieces[fc->npieces].data = data;
+	fc->pieces[fc->npieces].len = len;
+	fc->npieces++;
+}
+
+/* add_literal - the text so far and a literal of data[0..len) */
+static void add_literal(struct fetch_ctx *fc, unsigned int *cap,
+			struct buf *text, const char *data, size_t len,
+			bool binary)
+{
+	bool nul = binary && memchr(data, '\0', len) != NULL;
+
+	buf_addf(text, "%s{%zu}\r\n", nul ? "~" : "", len);
+	add_piece(fc, cap, p_memdup(fc->msg_pool, text->data, text->len),
+		  text->len);
+	buf_reset(text);
+	if (len > 0)
+		add_piece(fc, cap, data, len);
+}
+
+/* partial - apply <offset.count> */
+static void partial(const struct imap_fetch_att *att, const char **data,
+		    size_t *len)
+{
+	if (!att->partial)
+		return;
+	if (att->partial_offset >= *len) {
+		*data += *len;
+		*len = 0;
+		return;
+	}
+	*data += att->partial_offset;
+	*len -= att->partial_offset;
+	if (*len > att->partial_count)
+		*len = att->partial_count;
+}
+
+/* build - the response pieces of one message; -1 when it cannot be
+ * produced (blob missing: the message is skipped with a NO at the end) */
+static int build(struct imapd_session *s, struct fetch_ctx *fc, int row)
+{
+	const PGresult *r = fc->rows;
+	uint32_t uid = (uint32_t)value_i64(r, row, 0);
+	unsigned int seq = imapd_seq_of(s, uid), cap = 8;
+	struct buf *text = buf_new_pool(fc->msg_pool, 0);
+	struct imap_mime *mime = NULL;
+	bool need_blob = false, first = true, flags_done = false;
+
+	fc->pieces = p_alloc(fc->msg_pool, cap * sizeof(*fc->pieces));
+	fc->npieces = 0;
+	fc->cur = 0;
+	fc->off = 0;
+	if (seq == 0)
+		return 1;	/* expunged meanwhile: nothing to say */
+	for (unsigned int i = 0; i < fc->f.count; i++) {
+		enum imap_fetch_type t = fc->f.atts[i].type;
+
+		if (t != IMAP_FETCH_FLAGS && t != IMAP_FETCH_UID &&
+		    t != IMAP_FETCH_INTERNALDATE && t != IMAP_FETCH_MODSEQ &&
+		    t != IMAP_FETCH_RFC822_SIZE)
+			need_blob = true;
+	}
+	if (need_blob && map_blob(s, fc, db_value(r, row, 4)) < 0)
+		return -1;
+	buf_addf(text, "* %u FETCH (", seq);
+	for (unsigned int i = 0; i < fc->f.count; i++) {
+		const struct imap_fetch_att *att = &fc->f.atts[i];
+		const char *data = fc->map;
+		size_t len = fc->map_len;
+
+		if (!first)
+			buf_addc(text, ' ');
+		first = false;
+		switch (att->type) {
+		case IMAP_FETCH_UID:
+			buf_addf(text, "UID %" PRIu32, uid);
+			break;
+		case IMAP_FETCH_FLAGS:
+			buf_addf(text, "FLAGS (%s)", db_value(r, row, 1));
+			flags_done = true;
+			break;
+		case IMAP_FETCH_INTERNALDATE:
+			buf_addf(text, "INTERNALDATE \"%s\"",
+					 db_value(r, row, 2));
+			break;
+		case IMAP_FETCH_RFC822_SIZE:
+			buf_addf(text, "RFC822.SIZE %s",
+					 db_value(r, row, 3));
+			break;
+		case IMAP_FETCH_MODSEQ:
+			buf_addf(text, "MODSEQ (%s)",
+					 db_value(r, row, 5));
+			break;
+		case IMAP_FETCH_ENVELOPE:
+			buf_adds(text, "ENVELOPE ");
+			imap_mime_envelope(data != NULL ? data : "",
+					   imap_mime_header_len(data != NULL ?
+						data : "", len), text);
+			break;
+		case IMAP_FETCH_BODY:
+		case IMAP_FETCH_BODYSTRUCTURE:
+			if (mime == NULL)
+				mime = imap_mime_parse(fc->msg_pool, data != NULL ?
+						       data : "", len);
+			buf_adds(text, att->type == IMAP_FETCH_BODY ?
+					     "BODY " : "BODYSTRUCTURE ");
+			imap_mime_bodystructure(mime, att->type ==
+						IMAP_FETCH_BODYSTRUCTURE, text);
+			break;
+		case IMAP_FETCH_RFC822:
+			buf_adds(text, "RFC822 ");
+			add_literal(fc, &cap, text, data, len, false);
+			break;
+		case IMAP_FETCH_RFC822_HEADER:
+			buf_adds(text, "RFC822.HEADER ");
+			add_literal(fc, &cap, text, data,
+				    imap_mime_header_len(data, len), false);
+			break;
+		case IMAP_FETCH_RFC822_TEXT: {
+			size_t h = imap_mime_header_len(data, len);
+
+			buf_adds(text, "RFC822.TEXT ");
+			add_literal(fc, &cap, text, data + h, len - h, false);
+			break;
+		}
+		case IMAP_FETCH_BODY_SECTION:
+		case IMAP_FETCH_BINARY:
+		case IMAP_FETCH_BINARY_SIZE: {
+			const char *sec;
+			size_t seclen;
+			int ret;
+
+			if (mime == NULL)
+				mime = imap_mime_parse(fc->msg_pool, data != NULL ?
+						       data : "", len);
+			if (att->type == IMAP_FETCH_BODY_SECTION)
+				ret = imap_mime_section(fc->msg_pool, mime,
+							&att->section, &sec,
+							&seclen);
+			else
+				ret = imap_mime_binary(fc->msg_pool, mime,
+						       &att->section, &sec,
+						       &seclen);
+			if (ret < 0) {
+				if (att->type != IMAP_FETCH_BODY_SECTION)
+					return -2;	/* UNKNOWN-CTE */
+				sec = "";
+				seclen = 0;
+			}
+			if (att->type == IMAP_FETCH_BINARY_SIZE) {
+				buf_addf(text, "%s %zu", att->name,
+						 seclen);
+				break;
+			}
+			partial(att, &sec, &seclen);
+			buf_addf(text, "%s ", att->name);
+			add_literal(fc, &cap, text, sec, seclen,
+				    att->type == IMAP_FETCH_BINARY);
+			break;
+		}
+		}
+	}
+	if (fc->add_flags && !flags_done)
+		buf_addf(text, "%sFLAGS (%s)", first ? "" : " ",
+				 db_value(r, row, 1));
+	buf_adds(text, ")\r\n");
+	add_piece(fc, &cap, text->data, text->len);
+	return 0;
+}
+
+/* fetch_resume - copy pieces while the client keeps up; true when the
+ * command is complete (tagged response sent) */
+static bool fetch_resume(struct imapd_session *s)
+{
+	struct fetch_ctx *fc = s->resume_ctx;
+
+	while (s->c.out.len < FETCH_HIGH && s->state != IMAPD_LOGOUT) {
+		if (fc->cur < fc->npieces) {
+			const struct piece *p = &fc->pieces[fc->cur];
+			size_t room = FETCH_HIGH - s->c.out.len + 4096;
+			size_t n = p->len - fc->off;
+
+			if (n > room)
+				n = room;
+			imapd_outb(s, p->data + fc->off, n);
+			fc->off += n;
+			if (fc->off == p->len) {
+				fc->cur++;
+				fc->off = 0;
+			}
+			continue;
+		}
+		unmap(fc);
+		pool_clear(fc->msg_pool);
+		fc->npieces = 0;
+		if (fc->row >= fc->nrows)
+			break;
+		switch (build(s, fc, fc->row++)) {
+		case -1:
+			fc->failed = true;
+			break;
+		case -2:
+			unmap(fc);
+			pool_destroy(&fc->msg_pool);
+			imapd_tagged(s, "NO", "[UNKNOWN-CTE] Cannot decode the"
+				     " content transfer encoding");
+			return true;
+		}
+	}
+	if (fc->cur < fc->npieces || fc->row < fc->nrows)
+		return false;
+	unmap(fc);
+	pool_destroy(&fc->msg_pool);
+	if (fc->failed)
+		imapd_tagged(s, "NO", "Some messages could not be read");
+	else
+		imapd_tagged(s, "OK", "%s completed", s->cur->name);
+	return true;
+}
+
+/* set_seen - \Seen on the messages a non-PEEK body fetch reads */
+static int set_seen(struct imapd_session *s, const uint32_t *uids,
+		    unsigned int n, bool *changed_r)
+{
+	char id[32], user[32];
+	const char *params[3];
+	PGresult *res;
+
+	snprintf(id, sizeof(id), "%" PRId64, s->view.mailbox_id);
+	snprintf(user, sizeof(user), "%" PRId64, s->user_id);
+	params[0] = id;
+	params[1] = imapd_uid_array(s, uids, n);
+	params[2] = user;
+	res = db_query(s->cmd,
+		"WITH chg AS (SELECT uid FROM messages WHERE mailbox_id ="
+		"  $1::bigint AND uid = ANY($2::bigint[])"
+		"  AND NOT flags @> '{\"\\\\Seen\"}'),"
+		" mb AS (UPDATE mailboxes SET highestmodseq = highestmodseq + 1"
+		"  WHERE id = $1::bigint AND user_id = $3::bigint"
+		"  AND EXISTS (SELECT 1 FROM chg) RETURNING highestmodseq)"
+		" UPDATE messages m SET flags = flags || '{\"\\\\Seen\"}',"
+		"  modseq = mb.highestmodseq FROM mb, chg"
+		" WHERE m.mailbox_id = $1::bigint AND m.uid = chg.uid"
+		" RETURNING mb.highestmodseq", 3, params);
+	if (res == NULL)
+		return -1;
+	*changed_r = db_ntuples(res) > 0;
+	if (*changed_r) {
+		uint64_t m = (uint64_t)value_i64(res, 0, 0);
+
+		mbox_notify(s->view.mailbox_id);
+		if (m == s->view.modseq + 1)
+			s->view.modseq = m;
+		s->view.recheck = true;
+	}
+	return 0;
+}
+
+/* fetch_cleanup - at the end of the command's pool, also when the
+ * client went away in the middle */
+static void fetch_cleanup(void *arg)
+{
+	struct fetch_ctx *fc = arg;
+
+	unmap(fc);
+	if (fc->msg_pool != NULL)
+		pool_destroy(&fc->msg_pool);
+}
+
+void imapd_cmd_fetch(struct imapd_session *s)
+{
+	const struct imap_cmd *cmd = s->cur;
+	struct fetch_ctx *fc;
+	const char *error, *params[3];
+	char id[32], since[32];
+	uint32_t *uids;
+	unsigned int n;
+	bool changed = false;
+
+	fc = p_alloc(s->cmd, sizeof(*fc));
+	memset(fc, 0, sizeof(*fc));
+	if (imap_fetch_parse(s->cmd, cmd->args, cmd->count, cmd->uid, &fc->f,
+			     &error) < 0) {
+		imapd_tagged(s, "BAD", "%s", error);
+		return;
+	}
+	if (fc->f.vanished && !s->qresync) {
+		imapd_tagged(s, "BAD", "VANISHED needs QRESYNC enabled");
+		return;
+	}
+	if (fc->f.changedsince)
+		s->condstore = true;
+	/* RFC 3501 7.4.1: no EXPUNGE during FETCH, new messages are fine */
+	if (imapd_sync(s, cmd->uid) < 0) {
+		imapd_db_fail(s);
+		return;
+	}
+	if (imapd_resolve_set(s, &fc->f.seqset, cmd->uid, &uids, &n) < 0)
+		return;
+	if (fc->f.vanished) {
+		char mid[32];
+		const char *p2[3];
+		PGresult *res;
+		struct buf *b = buf_new_pool(s->cmd, 0);
+		uint32_t star = s->view.uidnext > 0 ? s->view.uidnext - 1 : 0;
+
+		snprintf(mid, sizeof(mid), "%" PRId64, s->view.mailbox_id);
+		snprintf(since, sizeof(since), "%" PRIu64,
+			 fc->f.changedsince_modseq);
+		p2[0] = mid;
+		p2[1] = since;
+		res = db_query(s->cmd, "SELECT uid FROM expunged WHERE"
+			       " mailbox_id = $1::bigint AND modseq >"
+			       " $2::bigint ORDER BY uid", 2, p2);
+		if (res == NULL) {
+			imapd_db_fail(s);
+			return;
+		}
+		for (int i = 0; i < db_ntuples(res); i++) {
+			uint32_t u = (uint32_t)value_i64(res, i, 0);
+
+			if (imap_seqset_contains(&fc->f.seqset, u, star))
+				buf_addf(b, "%s%" PRIu32,
+						 b->len ? "," : "", u);
+		}
+		if (b->len > 0)
+			imapd_out(s, "* VANISHED (EARLIER) %s\r\n", b->data);
+	}
+	if (n == 0) {
+		imapd_tagged(s, "OK", "%s completed", cmd->name);
+		return;
+	}
+	if (fc->f.sets_seen && !s->view.readonly) {
+		if (set_seen(s, uids, n, &changed) < 0) {
+			imapd_db_fail(s);
+			return;
+		}
+		fc->add_flags = changed;
+	}
+	snprintf(id, sizeof(id), "%" PRId64, s->view.mailbox_id);
+	snprintf(since, sizeof(since), "%" PRIu64, fc->f.changedsince ?
+		 fc->f.changedsince_modseq : 0);
+	params[0] = id;
+	params[1] = imapd_uid_array(s, uids, n);
+	params[2] = since;
+	fc->rows = db_query(s->cmd,
+		"SELECT uid, array_to_string(flags, ' '),"
+		" to_char(internal_date AT TIME ZONE 'UTC',"
+		"  'DD-Mon-YYYY HH24:MI:SS \"+0000\"'),"
+		" size, blob_sha256, modseq FROM messages"
+		" WHERE mailbox_id = $1::bigint AND uid = ANY($2::bigint[])"
+		" AND modseq > $3::bigint ORDER BY uid", 3, params);
+	if (fc->rows == NULL) {
+		imapd_db_fail(s);
+		return;
+	}
+	fc->nrows = db_ntuples(fc->rows);
+	fc->uid = cmd->uid;
+	fc->msg_pool = pool_new("imap fetch message", 8192);
+	pool_cleanup_add(s->cmd, fetch_cleanup, fc);
+	s->resume = fetch_resume;
+	s->resume_ctx = fc;
+	s->wait = IMAPD_WAIT_RESUME;
+	if (fetch_resume(s)) {
+		s->wait = IMAPD_WAIT_NONE;
+		s->resume = NULL;
+	}
+}
