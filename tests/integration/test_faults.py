@@ -224,6 +224,38 @@ class FaultTest(unittest.TestCase):
             if not started:
                 self.pg_start()
 
+    def test_1b_database_down_imap(self):
+        """IMAP sessions answer NO [UNAVAILABLE] while PostgreSQL is down
+        and carry on, logged in and selected, once it is back."""
+        from test_imap import ImapConn
+        inst = self.inst
+        c = ImapConn(inst.imap_port)
+        try:
+            c.login(ALICE, inst.credentials[("user", ALICE)])
+            t, _ = c.cmd("SELECT INBOX")
+            self.assertIn(" OK ", t)
+            r = self.pg_ctl("-m", "fast", "-w", "-t", "60", "stop")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            started = False
+            try:
+                t, _ = c.cmd("STATUS INBOX (MESSAGES)")
+                self.assertRegex(t, r"^t\d+ NO \[UNAVAILABLE\]")
+                t, _ = c.cmd("UID SEARCH ALL")
+                self.assertRegex(t, r"^t\d+ NO \[UNAVAILABLE\]")
+                r = self.pg_start()
+                self.assertEqual(r.returncode, 0, r.stderr)
+                started = True
+            finally:
+                if not started:
+                    self.pg_start()
+            t, u = c.cmd("STATUS INBOX (MESSAGES)")
+            self.assertIn(" OK ", t, u)
+            self.assertTrue(any(l.startswith("* STATUS INBOX (MESSAGES ") for l in u), u)
+            t, _ = c.cmd("UID SEARCH ALL")
+            self.assertIn(" OK ", t)
+        finally:
+            c.close()
+
     # ---- 2. the blob store fails ----
 
     def check_store_failure(self, syscalls, error, want_code, want_status, syscall_re):
