@@ -451,3 +451,83 @@ class ImapTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ImapLimitsTest(unittest.TestCase):
+    """Timeouts and connection limits, on an instance of its own with
+    small values (the defaults are 60 s, 30 min, 1000 and 50)."""
+
+    @classmethod
+    def setUpClass(cls):
+        build = os.environ.get("MH_BUILD", os.path.join(harness.ROOT, "build-test"))
+        cls.inst = harness.Instance(build, extra_conf={"imap": {
+            "login_timeout": "2", "idle_timeout": "4",
+            "max_connections_per_ip": "4", "max_connections_per_user": "2",
+            "workers": "1"}})
+        cls.addClassCleanup(cls._stop)
+        cls.inst.start()
+        cls.user = new_user(cls.inst, "limits")
+
+    @classmethod
+    def _stop(cls):
+        reports = cls.inst.stop(keep=bool(os.environ.get("MH_KEEP")))
+        if reports:
+            raise AssertionError("sanitizer reports:\n" + "\n".join(reports))
+
+    def read_until_closed(self, c, timeout):
+        c.sock.settimeout(timeout)
+        lines = []
+        try:
+            while True:
+                lines.append(c.line())
+        except (EOFError, OSError):
+            pass
+        return lines
+
+    def test_login_timeout(self):
+        c = ImapConn(self.inst.imap_port)
+        self.addCleanup(c.close)
+        t0 = time.monotonic()
+        lines = self.read_until_closed(c, 10)
+        took = time.monotonic() - t0
+        self.assertTrue(any(l.startswith("* BYE") for l in lines), lines)
+        self.assertGreaterEqual(took, 1.5)
+        self.assertLess(took, 6)
+
+    def test_autologout_after_login(self):
+        c = ImapConn(self.inst.imap_port)
+        self.addCleanup(c.close)
+        c.login(*self.user)
+        t0 = time.monotonic()
+        lines = self.read_until_closed(c, 15)
+        self.assertTrue(any(l.startswith("* BYE") for l in lines), lines)
+        self.assertGreaterEqual(time.monotonic() - t0, 3)
+
+    def test_connections_per_user_and_address(self):
+        src = harness.next_source_address()
+        conns = []
+        try:
+            for _ in range(2):
+                c = ImapConn(self.inst.imap_port, src=src)
+                conns.append(c)
+                c.login(*self.user)
+            c = ImapConn(self.inst.imap_port, src=src)
+            conns.append(c)
+            t, _ = c.cmd('LOGIN "%s" "%s"' % self.user)
+            self.assertRegex(t, r"^t\d+ NO \[LIMIT\]")
+            c = ImapConn(self.inst.imap_port, src=src)
+            conns.append(c)
+            # the fifth from one address is turned away at once
+            s = socket.create_connection(("127.0.0.1", self.inst.imap_port),
+                                         source_address=(src, 0), timeout=5)
+            conns.append(s)
+            data = b""
+            while True:
+                chunk = s.recv(1000)
+                if not chunk:
+                    break
+                data += chunk
+            self.assertRegex(data, rb"^\* BYE \[UNAVAILABLE\]")
+        finally:
+            for c in conns:
+                c.close()
