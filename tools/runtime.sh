@@ -31,7 +31,8 @@ MH_APT_RUN=(
 )
 # ... and in addition for `./mailhive test`.
 # shellcheck disable=SC2034  # used by ./mailhive
-MH_APT_TEST=(clang libclang-rt-14-dev chromium python3 dnsmasq-base postfix swaks strace)
+MH_APT_TEST=(clang libclang-rt-14-dev chromium python3 dnsmasq-base postfix swaks strace
+	dovecot-imapd dovecot-pop3d mutt isync fetchmail)
 
 declare -gA MHC=()
 
@@ -76,9 +77,18 @@ mh_apt_install() {
 	echo "postfix postfix/main_mailer_type select No configuration" |
 		debconf-set-selections 2>/dev/null || true
 	apt-get update -q || mh_die "apt-get update failed"
+	# the tests also run private Dovecot instances: the packages must not
+	# start the system daemons (and take ports 110, 143, 993, 995)
+	local policy=/usr/sbin/policy-rc.d own_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" &&
+			own_policy=1
+	fi
 	# shellcheck disable=SC2086
-	apt-get install -y -q -o DPkg::Lock::Timeout=900 $missing ||
-		mh_die "apt-get install failed"
+	apt-get install -y -q -o DPkg::Lock::Timeout=900 $missing
+	local rc=$?
+	[ "$own_policy" = 1 ] && rm -f "$policy"
+	[ "$rc" = 0 ] || mh_die "apt-get install failed"
 }
 
 # ==== build ==============================================================
