@@ -10,14 +10,23 @@
  * base subject of RFC 5256 section 2.1 as mime-meta computes it, the
  * sent date as Unix seconds, 0 when unknown, in which case the caller
  * passes the internal date as RFC 5256 section 2.2 says). "number" is
- * what goes on the wire: a UID or a sequence number.
+ * what goes on the wire: a UID or a sequence number; numbers are
+ * distinct, and REFERENCES takes the messages in number order (the
+ * lowest number keeps a duplicated Message-ID).
+ *
+ * RFC 5256 step 5 also asks whether a message "is a reply or forward",
+ * which the RFC reads off the original subject; this struct carries only
+ * the base subject, so a message with at least one reference (References
+ * or In-Reply-To) counts as a reply. A field set by mime-meta when it
+ * strips "Re:"/"Fwd:" would make that exact.
  *
  * SECURITY: message ids and references come from mail and are
  * untrusted: duplicate ids, reference loops and self references are
- * broken as the RFC says; work is O(n log n) in messages plus the
- * total number of references (each message's list is capped at
- * IMAP_THREAD_MAX_REFS ids); recursion depth never depends on input
- * (deep threads are walked with explicit stacks).
+ * broken as the RFC says; work is O(N log N) in N = messages plus the
+ * total number of references (each message's list is capped at its
+ * last IMAP_THREAD_MAX_REFS ids; ids are matched by sorting, loop checks
+ * use a link-cut tree); recursion depth never depends on input (deep
+ * threads are walked with explicit stacks).
  */
 #include <stddef.h>
 #include <stdint.h>

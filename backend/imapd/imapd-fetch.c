@@ -56,14 +56,6 @@ struct fetch_ctx {
 	bool failed;
 };
 
-static int64_t value_i64(const PGresult *res, int row, int col)
-{
-	int64_t v;
-	const char *s = db_value(res, row, col);
-
-	return s != NULL && str_to_int64(s, &v) == 0 ? v : 0;
-}
-
 static void unmap(struct fetch_ctx *fc)
 {
 	if (fc->map != NULL && fc->map != MAP_FAILED)
@@ -154,7 +146,7 @@ static void partial(const struct imap_fetch_att *att, const char **data,
 static int build(struct imapd_session *s, struct fetch_ctx *fc, int row)
 {
 	const PGresult *r = fc->rows;
-	uint32_t uid = (uint32_t)value_i64(r, row, 0);
+	uint32_t uid = (uint32_t)imapd_i64(r, row, 0);
 	unsigned int seq = imapd_seq_of(s, uid), cap = 8;
 	struct buf *text = buf_new_pool(fc->msg_pool, 0);
 	struct imap_mime *mime = NULL;
@@ -360,7 +352,7 @@ static int set_seen(struct imapd_session *s, const uint32_t *uids,
 		return -1;
 	*changed_r = db_ntuples(res) > 0;
 	if (*changed_r) {
-		uint64_t m = (uint64_t)value_i64(res, 0, 0);
+		uint64_t m = (uint64_t)imapd_i64(res, 0, 0);
 
 		mbox_notify(s->view.mailbox_id);
 		if (m == s->view.modseq + 1)
@@ -431,7 +423,7 @@ void imapd_cmd_fetch(struct imapd_session *s)
 			return;
 		}
 		for (int i = 0; i < db_ntuples(res); i++) {
-			uint32_t u = (uint32_t)value_i64(res, i, 0);
+			uint32_t u = (uint32_t)imapd_i64(res, i, 0);
 
 			if (imap_seqset_contains(&fc->f.seqset, u, star))
 				buf_addf(b, "%s%" PRIu32,

@@ -36,14 +36,6 @@
 #define IMAPD_NAME_MAX 512	/* octets of a mailbox name, UTF-8 */
 #define IMAPD_NAME_DEPTH 16	/* levels of hierarchy */
 
-static int64_t value_i64(const PGresult *res, int row, int col)
-{
-	int64_t v;
-	const char *s = db_value(res, row, col);
-
-	return s != NULL && str_to_int64(s, &v) == 0 ? v : 0;
-}
-
 static const char *user_param(struct imapd_session *s)
 {
 	return p_printf(s->cmd, "%" PRId64, s->user_id);
@@ -61,9 +53,9 @@ int imapd_find_mailbox(struct imapd_session *s, const char *name,
 		return -1;
 	if (db_ntuples(res) != 1)
 		return 0;
-	*id_r = value_i64(res, 0, 0);
+	*id_r = imapd_i64(res, 0, 0);
 	if (uidvalidity_r != NULL)
-		*uidvalidity_r = (uint32_t)value_i64(res, 0, 1);
+		*uidvalidity_r = (uint32_t)imapd_i64(res, 0, 1);
 	return 1;
 }
 
@@ -530,7 +522,7 @@ void imapd_cmd_delete(struct imapd_session *s)
 		imapd_db_fail(s);
 		return;
 	}
-	if (value_i64(res, 0, 0) == 0) {
+	if (imapd_i64(res, 0, 0) == 0) {
 		imapd_tagged(s, "NO", "[NONEXISTENT] Mailbox does not exist");
 		return;
 	}
@@ -539,9 +531,9 @@ void imapd_cmd_delete(struct imapd_session *s)
 			     " them first");
 		return;
 	}
-	mbox_notify(value_i64(res, 0, 2));
+	mbox_notify(imapd_i64(res, 0, 2));
 	if (s->state == IMAPD_SELECTED &&
-	    s->view.mailbox_id == value_i64(res, 0, 2)) {
+	    s->view.mailbox_id == imapd_i64(res, 0, 2)) {
 		imapd_view_reset(s);
 		imapd_out(s, "* BYE Selected mailbox was deleted\r\n");
 		s->state = IMAPD_LOGOUT;
@@ -574,7 +566,7 @@ static int rename_inbox(struct imapd_session *s, const char *to)
 		" SELECT (SELECT id FROM inbox)", 2, params);
 	if (res == NULL)
 		return -1;
-	mbox_notify(value_i64(res, 0, 0));
+	mbox_notify(imapd_i64(res, 0, 0));
 	return 0;
 }
 
@@ -716,8 +708,8 @@ static int quota(struct imapd_session *s, uint64_t *limit_r, uint64_t *used_r)
 		       params);
 	if (res == NULL || db_ntuples(res) != 1)
 		return -1;
-	*limit_r = (uint64_t)value_i64(res, 0, 0);
-	*used_r = (uint64_t)value_i64(res, 0, 1);
+	*limit_r = (uint64_t)imapd_i64(res, 0, 0);
+	*used_r = (uint64_t)imapd_i64(res, 0, 1);
 	return 0;
 }
 

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <libpq-fe.h>
+
 #include "conn.h"
 #include "imap-parser.h"
 
@@ -75,7 +77,7 @@ struct imapd_session {
 	bool tls;
 	bool listener_tls;
 	unsigned int ip_slot;
-	time_t deadline;
+	int64_t deadline;	/* monotonic ms */
 	unsigned int bad_commands;
 
 	/* the command being run */
@@ -135,6 +137,11 @@ void imapd_db_fail(struct imapd_session *s);
  * BAD */
 const char *imapd_mailbox_arg(struct imapd_session *s,
 			      const struct imap_arg *arg);
+/* imapd_i64 - a bigint column, 0 for NULL */
+int64_t imapd_i64(const PGresult *res, int row, int col);
+/* imapd_set_text - "1:3,7" of ascending numbers, in cmd pool */
+const char *imapd_set_text(struct imapd_session *s, const uint32_t *v,
+			   unsigned int n);
 /* imapd_quote - s as an IMAP string (quoted or literal), in cmd pool */
 const char *imapd_quote(struct imapd_session *s, const char *str);
 /* imapd_mailbox_wire - a UTF-8 name as modified UTF-7 and quoted */

@@ -50,14 +50,6 @@ struct sql {
 	bool fts;		/* BODY/TEXT used: catch up the index */
 };
 
-static int64_t value_i64(const PGresult *res, int row, int col)
-{
-	int64_t v;
-	const char *s = db_value(res, row, col);
-
-	return s != NULL && str_to_int64(s, &v) == 0 ? v : 0;
-}
-
 /* param - "$n" for a new parameter */
 static const char *param(struct sql *q, const char *value)
 {
@@ -383,26 +375,6 @@ static PGresult *run_query(struct imapd_session *s,
 
 /* ==== SEARCH ============================================================ */
 
-static const char *set_text(struct imapd_session *s, const uint32_t *v,
-			    unsigned int n)
-{
-	struct buf *b = buf_new_pool(s->cmd, 0);
-
-	for (unsigned int i = 0; i < n;) {
-		unsigned int j = i;
-
-		while (j + 1 < n && v[j + 1] == v[j] + 1)
-			j++;
-		if (j > i)
-			buf_addf(b, "%s%u:%u", b->len ? "," : "", v[i],
-					 v[j]);
-		else
-			buf_addf(b, "%s%u", b->len ? "," : "", v[i]);
-		i = j + 1;
-	}
-	return b->data != NULL ? b->data : "";
-}
-
 void imapd_cmd_search(struct imapd_session *s)
 {
 	const struct imap_cmd *cmd = s->cur;
@@ -435,9 +407,9 @@ void imapd_cmd_search(struct imapd_session *s)
 	nums = p_alloc(s->cmd, ((size_t)db_ntuples(res) + 1) * sizeof(*nums));
 	uids = p_alloc(s->cmd, ((size_t)db_ntuples(res) + 1) * sizeof(*uids));
 	for (int i = 0; i < db_ntuples(res); i++) {
-		uint32_t uid = (uint32_t)value_i64(res, i, 0);
+		uint32_t uid = (uint32_t)imapd_i64(res, i, 0);
 		unsigned int seq = imapd_seq_of(s, uid);
-		uint64_t m = (uint64_t)value_i64(res, i, 1);
+		uint64_t m = (uint64_t)imapd_i64(res, i, 1);
 
 		if (seq == 0)
 			continue;	/* arrived after the view's last sync */
@@ -472,7 +444,7 @@ void imapd_cmd_search(struct imapd_session *s)
 		if (opts & IMAP_SEARCH_RETURN_COUNT)
 			buf_addf(b, " COUNT %u", n);
 		if ((opts & IMAP_SEARCH_RETURN_ALL) && n > 0)
-			buf_addf(b, " ALL %s", set_text(s, nums, n));
+			buf_addf(b, " ALL %s", imapd_set_text(s, nums, n));
 		if (search.has_modseq && n > 0)
 			buf_addf(b, " MODSEQ %" PRIu64, maxmod);
 	} else {
@@ -541,7 +513,7 @@ void imapd_cmd_sort(struct imapd_session *s)
 	out = buf_new_pool(s->cmd, 0);
 	buf_adds(out, "* SORT");
 	for (int i = 0; i < db_ntuples(res); i++) {
-		uint32_t uid = (uint32_t)value_i64(res, i, 0);
+		uint32_t uid = (uint32_t)imapd_i64(res, i, 0);
 		unsigned int seq = imapd_seq_of(s, uid);
 
 		if (seq > 0)
@@ -599,7 +571,7 @@ void imapd_cmd_thread(struct imapd_session *s)
 		return;
 	msgs = p_alloc(s->cmd, ((size_t)db_ntuples(res) + 1) * sizeof(*msgs));
 	for (int i = 0; i < db_ntuples(res); i++) {
-		uint32_t uid = (uint32_t)value_i64(res, i, 0);
+		uint32_t uid = (uint32_t)imapd_i64(res, i, 0);
 		unsigned int seq = imapd_seq_of(s, uid);
 
 		if (seq == 0)
@@ -610,7 +582,7 @@ void imapd_cmd_thread(struct imapd_session *s)
 		msgs[n].refs = db_value(res, i, 4);
 		msgs[n].base_subject = db_value(res, i, 5) != NULL ?
 			db_value(res, i, 5) : "";
-		msgs[n].date = value_i64(res, i, 6);
+		msgs[n].date = imapd_i64(res, i, 6);
 		n++;
 	}
 	out = buf_new_pool(s->cmd, 0);

@@ -36,14 +36,6 @@
 
 /* ==== small helpers ===================================================== */
 
-static int64_t value_i64(const PGresult *res, int row, int col)
-{
-	int64_t v;
-	const char *s = db_value(res, row, col);
-
-	return s != NULL && str_to_int64(s, &v) == 0 ? v : 0;
-}
-
 const char *imapd_uid_array(struct imapd_session *s, const uint32_t *uids,
 			    unsigned int n)
 {
@@ -53,28 +45,6 @@ const char *imapd_uid_array(struct imapd_session *s, const uint32_t *uids,
 const char *imapd_flags_list(struct imapd_session *s, const char *flags)
 {
 	return p_printf(s->cmd, "(%s)", flags != NULL ? flags : "");
-}
-
-/* uid_set_text - "1:3,7" of ascending UIDs */
-static const char *uid_set_text(struct imapd_session *s, const uint32_t *uids,
-				unsigned int n)
-{
-	struct buf *b = buf_new_pool(s->cmd, 0);
-
-	for (unsigned int i = 0; i < n;) {
-		unsigned int j = i;
-
-		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
-			j++;
-		if (j > i)
-			buf_addf(b, "%s%" PRIu32 ":%" PRIu32,
-					 b->len > 0 ? "," : "", uids[i], uids[j]);
-		else
-			buf_addf(b, "%s%" PRIu32, b->len > 0 ? "," : "",
-					 uids[i]);
-		i = j + 1;
-	}
-	return b->data != NULL ? b->data : "";
 }
 
 /* parse_uid_list - "1,2,3" into a malloc'd array */
@@ -260,8 +230,8 @@ int imapd_sync(struct imapd_session *s, bool allow_expunge)
 		s->state = IMAPD_LOGOUT;
 		return 0;
 	}
-	highest = (uint64_t)value_i64(res, 0, 0);
-	uidnext = (uint32_t)value_i64(res, 0, 1);
+	highest = (uint64_t)imapd_i64(res, 0, 0);
+	uidnext = (uint32_t)imapd_i64(res, 0, 1);
 	v->gen = gen;
 	v->recheck = false;
 	if (highest == v->modseq && uidnext == v->uidnext)
@@ -283,7 +253,7 @@ int imapd_sync(struct imapd_session *s, bool allow_expunge)
 		unsigned int ngone = 0;
 
 		for (int i = 0; i < db_ntuples(res); i++) {
-			uint32_t uid = (uint32_t)value_i64(res, i, 0);
+			uint32_t uid = (uint32_t)imapd_i64(res, i, 0);
 			unsigned int seq = imapd_seq_of(s, uid);
 
 			if (seq == 0)
@@ -296,7 +266,7 @@ int imapd_sync(struct imapd_session *s, bool allow_expunge)
 		}
 		if (ngone > 0)
 			imapd_out(s, "* VANISHED %s\r\n",
-				  uid_set_text(s, gone, ngone));
+				  imapd_set_text(s, gone, ngone));
 		before = v->count < before ? v->count : before;
 	}
 
@@ -309,7 +279,7 @@ int imapd_sync(struct imapd_session *s, bool allow_expunge)
 	if (res == NULL)
 		return -1;
 	for (int i = 0; i < db_ntuples(res); i++) {
-		uint32_t uid = (uint32_t)value_i64(res, i, 0);
+		uint32_t uid = (uint32_t)imapd_i64(res, i, 0);
 
 		if (v->count == 0 || uid > v->uids[v->count - 1])
 			view_append(s, uid);
@@ -332,7 +302,7 @@ int imapd_sync(struct imapd_session *s, bool allow_expunge)
 	if (res == NULL)
 		return -1;
 	for (int i = 0; i < db_ntuples(res); i++) {
-		uint32_t uid = (uint32_t)value_i64(res, i, 0);
+		uint32_t uid = (uint32_t)imapd_i64(res, i, 0);
 		unsigned int seq = imapd_seq_of(s, uid);
 
 		if (seq == 0)
@@ -460,14 +430,14 @@ void imapd_cmd_select(struct imapd_session *s, bool readonly)
 		imapd_tagged(s, "NO", "[SERVERBUG] Bad UID list");
 		return;
 	}
-	v->mailbox_id = value_i64(res, 0, 0);
+	v->mailbox_id = imapd_i64(res, 0, 0);
 	v->name = p_strdup(s->pool, name);
 	v->readonly = readonly;
-	v->uidvalidity = (uint32_t)value_i64(res, 0, 1);
-	v->uidnext = (uint32_t)value_i64(res, 0, 2);
-	v->modseq = (uint64_t)value_i64(res, 0, 3);
+	v->uidvalidity = (uint32_t)imapd_i64(res, 0, 1);
+	v->uidnext = (uint32_t)imapd_i64(res, 0, 2);
+	v->modseq = (uint64_t)imapd_i64(res, 0, 3);
 	v->gen = mbox_notify_gen(v->mailbox_id);
-	first_unseen = (uint32_t)value_i64(res, 0, 5);
+	first_unseen = (uint32_t)imapd_i64(res, 0, 5);
 	s->state = IMAPD_SELECTED;
 
 	imapd_out(s, "* FLAGS (" IMAPD_FLAGS ")\r\n");
@@ -502,7 +472,7 @@ void imapd_cmd_select(struct imapd_session *s, bool readonly)
 			uint32_t star = v->uidnext > 0 ? v->uidnext - 1 : 0;
 
 			for (int i = 0; i < db_ntuples(res); i++) {
-				uint32_t uid = (uint32_t)value_i64(res, i, 0);
+				uint32_t uid = (uint32_t)imapd_i64(res, i, 0);
 
 				if (known.count == 0 ||
 				    imap_seqset_contains(&known, uid, star))
@@ -510,14 +480,14 @@ void imapd_cmd_select(struct imapd_session *s, bool readonly)
 			}
 			if (n > 0)
 				imapd_out(s, "* VANISHED (EARLIER) %s\r\n",
-					  uid_set_text(s, gone, n));
+					  imapd_set_text(s, gone, n));
 		}
 		res = db_query(s->cmd, "SELECT uid, array_to_string(flags,"
 			       " ' '), modseq FROM messages WHERE mailbox_id ="
 			       " $1::bigint AND modseq > $2::bigint ORDER BY"
 			       " uid", 2, p2);
 		for (int i = 0; res != NULL && i < db_ntuples(res); i++) {
-			uint32_t uid = (uint32_t)value_i64(res, i, 0);
+			uint32_t uid = (uint32_t)imapd_i64(res, i, 0);
 
 			imapd_out(s, "* %u FETCH (UID %" PRIu32 " FLAGS (%s)"
 				  " MODSEQ (%s))\r\n", imapd_seq_of(s, uid), uid,
@@ -554,7 +524,7 @@ static int expunge_deleted(struct imapd_session *s, const uint32_t *uids,
 		return 0;
 	del = p_alloc(s->cmd, ndel * sizeof(*del));
 	for (unsigned int i = 0; i < ndel; i++)
-		del[i] = (uint32_t)value_i64(res, (int)i, 0);
+		del[i] = (uint32_t)imapd_i64(res, (int)i, 0);
 	return store_expunge(s->cmd, s->user_id, s->view.mailbox_id, del,
 			     ndel, NULL);
 }
@@ -774,7 +744,7 @@ void imapd_cmd_store(struct imapd_session *s)
 	mod = p_alloc(s->cmd, n * sizeof(*mod));
 	for (int i = 0; i < db_ntuples(res); i++) {
 		char kind = db_value(res, i, 0)[0];
-		uint32_t uid = (uint32_t)value_i64(res, i, 1);
+		uint32_t uid = (uint32_t)imapd_i64(res, i, 1);
 		unsigned int seq = imapd_seq_of(s, uid);
 
 		if (kind == 'm') {
@@ -782,7 +752,7 @@ void imapd_cmd_store(struct imapd_session *s)
 			continue;
 		}
 		if (kind == 'u')
-			newmod = (uint64_t)value_i64(res, i, 3);
+			newmod = (uint64_t)imapd_i64(res, i, 3);
 		/* .SILENT still reports MODSEQ of changed messages to a
 		   CONDSTORE client (RFC 7162 3.1.3) */
 		if (silent && !(kind == 'u' && s->condstore))
@@ -811,7 +781,7 @@ void imapd_cmd_store(struct imapd_session *s)
 	if (nmod > 0)
 		imapd_tagged(s, "OK", "[MODIFIED %s] Conditional STORE"
 			     " failed for some messages",
-			     uid_set_text(s, mod, nmod));
+			     imapd_set_text(s, mod, nmod));
 	else
 		imapd_tagged(s, "OK", "%s completed", cmd->name);
 	return;
@@ -917,7 +887,7 @@ void imapd_cmd_copy(struct imapd_session *s, bool move)
 	}
 	if (db_value(res, 0, 0) == NULL) {
 		db_rollback();
-		if (value_i64(res, 0, 1) == 0)
+		if (imapd_i64(res, 0, 1) == 0)
 			imapd_tagged(s, "OK", "%s completed", cmd->name);
 		else
 			imapd_tagged(s, "NO", "[OVERQUOTA] Quota exceeded");
@@ -936,14 +906,14 @@ void imapd_cmd_copy(struct imapd_session *s, bool move)
 	if (move)
 		mbox_notify(s->view.mailbox_id);	/* now committed */
 	{
-		uint32_t first = (uint32_t)value_i64(res, 0, 0);
+		uint32_t first = (uint32_t)imapd_i64(res, 0, 0);
 		const char *code = nsrc == 1 ?
 			p_printf(s->cmd, "COPYUID %" PRIu32 " %s %" PRIu32,
-				 uidvalidity, uid_set_text(s, srcuids, nsrc),
+				 uidvalidity, imapd_set_text(s, srcuids, nsrc),
 				 first) :
 			p_printf(s->cmd, "COPYUID %" PRIu32 " %s %" PRIu32
 				 ":%" PRIu32, uidvalidity,
-				 uid_set_text(s, srcuids, nsrc), first,
+				 imapd_set_text(s, srcuids, nsrc), first,
 				 first + nsrc - 1);
 
 		free(srcuids);

@@ -24,6 +24,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,34 @@ const char *imapd_mailbox_arg(struct imapd_session *s,
 	return utf8;
 }
 
+int64_t imapd_i64(const PGresult *res, int row, int col)
+{
+	int64_t v;
+	const char *str = db_value(res, row, col);
+
+	return str != NULL && str_to_int64(str, &v) == 0 ? v : 0;
+}
+
+const char *imapd_set_text(struct imapd_session *s, const uint32_t *v,
+			   unsigned int n)
+{
+	struct buf *b = buf_new_pool(s->cmd, 0);
+
+	for (unsigned int i = 0; i < n;) {
+		unsigned int j = i;
+
+		while (j + 1 < n && v[j + 1] == v[j] + 1)
+			j++;
+		if (j > i)
+			buf_addf(b, "%s%" PRIu32 ":%" PRIu32, b->len ? "," : "",
+				 v[i], v[j]);
+		else
+			buf_addf(b, "%s%" PRIu32, b->len ? "," : "", v[i]);
+		i = j + 1;
+	}
+	return b->data != NULL ? b->data : "";
+}
+
 /* ==== capabilities ======================================================== */
 
 static bool login_allowed(const struct imapd_session *s)
@@ -246,7 +275,7 @@ static void logged_in(struct imapd_session *s,
 	s->domain_id = p->domain_id;
 	str_lcpy(s->login, p->login, sizeof(s->login));
 	s->state = IMAPD_AUTH;
-	s->deadline = time(NULL) + cfg.imap_idle_timeout;
+	s->deadline = now_ms() + (int64_t)cfg.imap_idle_timeout * 1000;
 	/* between commands the parser holds nothing: swap in the
 	   authenticated limits (LITERAL+, APPENDLIMIT); the command's
 	   tag lives in the parser, keep a copy */
@@ -938,9 +967,9 @@ static bool session_io(struct imapd_session *s, uint32_t events)
 				break;
 		}
 		if (s->state == IMAPD_NOAUTH)
-			s->deadline = time(NULL) + cfg.imap_login_timeout;
+			s->deadline = now_ms() + (int64_t)cfg.imap_login_timeout * 1000;
 		else if (s->wait != IMAPD_WAIT_IDLE)
-			s->deadline = time(NULL) + cfg.imap_idle_timeout;
+			s->deadline = now_ms() + (int64_t)cfg.imap_idle_timeout * 1000;
 	}
 	for (;;) {
 		io = conn_flush(&s->c);
@@ -1029,7 +1058,7 @@ static void accept_one(const struct tls_listener *l)
 	ev.events = EPOLLIN | EPOLLRDHUP;
 	ev.data.ptr = s;
 	epoll_ctl(W.epfd, EPOLL_CTL_ADD, fd, &ev);
-	s->deadline = time(NULL) + cfg.imap_login_timeout;
+	s->deadline = now_ms() + (int64_t)cfg.imap_login_timeout * 1000;
 	log_debug("event=connect session=%s ip=%s tls=%d", s->id, s->c.ip,
 		  l->implicit_tls);
 	if (l->implicit_tls) {
@@ -1088,7 +1117,7 @@ static void tick(bool stopping)
 		}
 		if (s->wait == IMAPD_WAIT_IDLE && !idle_check(s, now))
 			continue;
-		if (now >= s->deadline && s->wait != IMAPD_WAIT_RESUME &&
+		if (now_ms() >= s->deadline && s->wait != IMAPD_WAIT_RESUME &&
 		    s->wait != IMAPD_WAIT_DELAY) {
 			log_info("event=timeout session=%s", s->id);
 			imapd_out(s, "* BYE Autologout; idle for too long\r\n");
