@@ -8,17 +8,28 @@
  *
  * The parser works on the raw message as it is in the blob store (CRLF or
  * bare LF line ends both accepted; offsets always refer to the raw
- * octets, so BODY[] sections are exact substrings). It never fails: a
- * message without a header/body separator is all header, a multipart
- * without its boundary is one text part, a missing closing boundary ends
- * the part at the end of the data.
+ * octets, so BODY[] sections are exact substrings; sizes and line counts
+ * are those of the raw octets too). It never fails: a message without a
+ * header/body separator is all header, a multipart without a boundary
+ * parameter (or whose boundary never occurs) has no parts and is written
+ * as holding one empty text/plain part, a missing closing boundary ends
+ * the part at the end of the data (or at a boundary of a multipart
+ * around it). The choices made on broken mail, and where they differ
+ * from Dovecot's, are listed at the top of imap-mime.c.
  *
  * SECURITY: the message is untrusted. Nesting (multipart and
  * message/rfc822) is bounded by IMAP_MIME_MAX_DEPTH and the number of
- * parts by IMAP_MIME_MAX_PARTS; past either, the rest is one opaque part.
- * Every string written to the output is a valid IMAP string (quoted with
- * escapes, or a literal when it has CR, LF, NUL-free 8-bit or too many
- * specials) so no message content can break the response syntax.
+ * parts by IMAP_MIME_MAX_PARTS (the message itself counts): a multipart
+ * or message/rfc822 part past either is one application/octet-stream
+ * leaf, and the parts of a multipart past IMAP_MIME_MAX_PARTS are left
+ * out (their octets stay in the multipart's body). Every string written
+ * to the output is a valid IMAP string (quoted with \" and \\ escaped,
+ * or a literal when it has CR, LF or 8-bit octets; NUL octets are
+ * dropped) so no message content can break the response syntax.
+ *
+ * Output goes to a struct buf that should be unbounded (max 0): the
+ * writers return nothing, and with a maximum an append that does not fit
+ * is dropped with everything after it, so the output is cut short.
  * Fuzzed by tests/fuzz/fuzz-imap-mime.c.
  */
 #include <stdbool.h>
@@ -46,22 +57,26 @@ struct imap_mime_part {
 	size_t header_len;	/* including the empty line */
 	size_t body_start;
 	size_t body_len;
-	unsigned int body_lines;	/* lines in the body (text, rfc822) */
+	unsigned int body_lines;	/* LF octets in the body (text/ and
+					   message/rfc822 parts; else 0) */
 
-	/* parsed Content-* fields; lower-cased type/subtype, defaults
-	   applied (text/plain; charset=us-ascii, 7bit; in multipart/digest
-	   message/rfc822) */
+	/* parsed Content-* fields (the first of each); lower-cased
+	   type/subtype, defaults applied (text/plain, 7bit; in
+	   multipart/digest message/rfc822; a broken Content-Type is the
+	   default), charset=us-ascii appended to text/ parts without one */
 	const char *type;
 	const char *subtype;
 	const char *const *params;	/* name, value, name, value ...;
-					   RFC 2231 continuations joined */
-	unsigned int nparams;
+					   names lower case, values as sent;
+					   RFC 2231 continuations joined,
+					   not decoded */
+	unsigned int nparams;		/* name/value pairs */
 	const char *id;			/* Content-ID or NULL */
 	const char *description;	/* or NULL */
 	const char *encoding;		/* upper-case, e.g. "7BIT", "BASE64" */
 	const char *md5;		/* or NULL */
 	const char *disposition;	/* or NULL, as sent */
-	const char *const *disp_params;
+	const char *const *disp_params;	/* as params */
 	unsigned int ndisp_params;
 	const char *const *languages;	/* Content-Language, or NULL */
 	unsigned int nlanguages;
@@ -90,14 +105,19 @@ void imap_mime_bodystructure(const struct imap_mime *mime, bool extensible,
 
 /* imap_mime_envelope - append the ENVELOPE "(date subject from sender
  * reply-to to cc bcc in-reply-to message-id)" of a header block (sender
- * and reply-to default to from, as RFC 3501 says) */
+ * and reply-to default to from, as RFC 3501 says). Values are unfolded
+ * and trimmed, display names raw (RFC 2047 words stay encoded), the
+ * route always NIL; repeated address fields add up, otherwise the first
+ * field counts. */
 void imap_mime_envelope(const char *header, size_t len, struct buf *out);
 
 /*
  * imap_mime_section - the octets of BODY[section] (before any partial):
  * a pointer into mime->data, or for HEADER.FIELDS[.NOT] a copy in pool
- * holding the matching fields and the empty line. A part number that
- * does not exist gives 0 and an empty result (RFC 3501: the server
+ * holding the matching fields in the message's order and then an empty
+ * line (always, in the header's line end style). A part number that
+ * does not exist, and HEADER / TEXT / HEADER.FIELDS after a part that is
+ * not message/rfc822, give 0 and an empty result (RFC 3501: the server
  * returns an empty string). -1 only for a section that makes no sense
  * for that part (MIME of the top level).
  */
@@ -107,16 +127,22 @@ int imap_mime_section(struct pool *pool, const struct imap_mime *mime,
 
 /*
  * imap_mime_binary - the decoded content of BINARY[section] (base64 and
- * quoted-printable undone, others as they are): 0 with the octets in
- * pool, -1 when the part's Content-Transfer-Encoding is unknown (the
- * server answers NO [UNKNOWN-CTE]) or the section is not a leaf part.
+ * quoted-printable undone leniently, 7bit / 8bit / binary as they are,
+ * also for multipart and message parts; BINARY[] is the whole message):
+ * 0 with the octets (in pool, or pointing into mime->data), -1 when the
+ * part's Content-Transfer-Encoding is unknown (the server answers NO
+ * [UNKNOWN-CTE]) or the section has more than part numbers. A part that
+ * does not exist gives 0 and an empty result.
  */
 int imap_mime_binary(struct pool *pool, const struct imap_mime *mime,
 		     const struct imap_section *section,
 		     const char **data_r, size_t *len_r);
 
 /* imap_mime_find - the part a section's part numbers name, NULL if none
- * (no numbers: the root) */
+ * (no numbers: the root). Part 1 of a message (the top level or one
+ * embedded in a message/rfc822 part) that is not a multipart is that
+ * message itself; after a message/rfc822 part the next number counts in
+ * its embedded message. */
 const struct imap_mime_part *
 imap_mime_find(const struct imap_mime *mime, const uint32_t *parts,
 	       unsigned int count);
