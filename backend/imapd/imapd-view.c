@@ -77,6 +77,32 @@ static int parse_uid_list(const char *text, uint32_t **uids_r,
 	return 0;
 }
 
+/* uids_from_gaps - 1..uidnext-1 without the ascending UIDs in gaps */
+static int uids_from_gaps(const char *gaps, uint32_t uidnext,
+			  uint32_t **uids_r, unsigned int *n_r,
+			  unsigned int *cap_r)
+{
+	uint32_t *gap = NULL, *uids;
+	unsigned int ngap = 0, n = 0, cap;
+
+	if (gaps != NULL && parse_uid_list(gaps, &gap, &ngap, NULL) < 0)
+		return -1;
+	cap = uidnext > 1 ? uidnext - 1 : 1;
+	uids = xmalloc(cap * sizeof(*uids));
+	for (uint32_t u = 1, g = 0; u < uidnext; u++) {
+		while (g < ngap && gap[g] < u)
+			g++;
+		if (g < ngap && gap[g] == u)
+			continue;
+		uids[n++] = u;
+	}
+	free(gap);
+	*uids_r = uids;
+	*n_r = n;
+	*cap_r = cap;
+	return 0;
+}
+
 unsigned int imapd_seq_of(const struct imapd_session *s, uint32_t uid)
 {
 	unsigned int lo = 0, hi = s->view.count;
@@ -408,14 +434,22 @@ void imapd_cmd_select(struct imapd_session *s, bool readonly)
 	snprintf(user, sizeof(user), "%" PRId64, s->user_id);
 	params[0] = user;
 	params[1] = name;
+	/* the UIDs: from the gaps when the counts prove them (see
+	   sql/002_imap.sql), else from the rows; one snapshot either way */
 	res = db_query(s->cmd,
 		"SELECT mb.id, mb.uidvalidity, mb.uidnext, mb.highestmodseq,"
-		" (SELECT string_agg(uid::text, ',' ORDER BY uid) FROM messages"
-		"  WHERE mailbox_id = mb.id),"
+		" CASE WHEN e.dense THEN (SELECT string_agg(uid::text, ','"
+		"  ORDER BY uid) FROM expunged WHERE mailbox_id = mb.id) END,"
+		" CASE WHEN NOT e.dense THEN (SELECT string_agg(uid::text, ','"
+		"  ORDER BY uid) FROM messages WHERE mailbox_id = mb.id) END,"
 		" (SELECT min(uid) FROM messages WHERE mailbox_id = mb.id"
-		"  AND NOT flags @> '{\"\\\\Seen\"}')"
-		" FROM mailboxes mb WHERE mb.user_id = $1::bigint"
-		" AND mb.name = $2", 2, params);
+		"  AND NOT flags @> '{\"\\\\Seen\"}'),"
+		" e.dense"
+		" FROM mailboxes mb CROSS JOIN LATERAL (SELECT"
+		"  mb.message_count = mb.uidnext - 1 - count(*) AND"
+		"  count(*) <= mb.message_count AS dense"
+		"  FROM expunged WHERE mailbox_id = mb.id) e"
+		" WHERE mb.user_id = $1::bigint AND mb.name = $2", 2, params);
 	if (res == NULL) {
 		imapd_db_fail(s);
 		return;
@@ -425,7 +459,11 @@ void imapd_cmd_select(struct imapd_session *s, bool readonly)
 		return;
 	}
 	memset(v, 0, sizeof(*v));
-	if (parse_uid_list(db_value(res, 0, 4), &v->uids, &v->count,
+	if (db_value(res, 0, 7)[0] == 't' ?
+	    uids_from_gaps(db_value(res, 0, 4),
+			   (uint32_t)imapd_i64(res, 0, 2), &v->uids, &v->count,
+			   &v->cap) < 0 :
+	    parse_uid_list(db_value(res, 0, 5), &v->uids, &v->count,
 			   &v->cap) < 0) {
 		imapd_tagged(s, "NO", "[SERVERBUG] Bad UID list");
 		return;
@@ -437,7 +475,7 @@ void imapd_cmd_select(struct imapd_session *s, bool readonly)
 	v->uidnext = (uint32_t)imapd_i64(res, 0, 2);
 	v->modseq = (uint64_t)imapd_i64(res, 0, 3);
 	v->gen = mbox_notify_gen(v->mailbox_id);
-	first_unseen = (uint32_t)imapd_i64(res, 0, 5);
+	first_unseen = (uint32_t)imapd_i64(res, 0, 6);
 	s->state = IMAPD_SELECTED;
 
 	imapd_out(s, "* FLAGS (" IMAPD_FLAGS ")\r\n");
