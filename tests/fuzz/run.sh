@@ -6,7 +6,10 @@
 #
 # Each tests/fuzz/fuzz-NAME.c lists the sources it needs on one line
 #   fuzz-sources: lib/a.c lib/b.c backend/smtpd/c.c
-# and the directory of each is added to the include path.
+# and the directory of each is added to the include path. A target that
+# needs a library names it on a line of its own
+#   fuzz-libs: -lgumbo
+# which is added to the link.
 # Its seeds live in tests/fuzz/corpus/NAME/ (never written to; the
 # fuzzer works on a copy). Crash, leak and timeout inputs are written to
 # OUTDIR as NAME-crash-<sha1> and so on; without OUTDIR a temporary
@@ -61,6 +64,8 @@ for target in tests/fuzz/fuzz-*.c; do
 	name=${name#fuzz-}
 	srcs=$(sed -n 's/.*fuzz-sources:[[:space:]]*//p' "$target" |
 		head -n 1 | sed 's/\*\/.*//')
+	libs=$(sed -n 's/.*fuzz-libs:[[:space:]]*//p' "$target" |
+		head -n 1 | sed 's/\*\/.*//')
 	bin=$work/fuzz-$name
 	log=$work/$name.log
 	# each source's directory is an include directory (backend/ headers)
@@ -68,11 +73,11 @@ for target in tests/fuzz/fuzz-*.c; do
 		sed 's/^/-I /' | tr '\n' ' ')
 
 	echo "fuzz: building $name"
-	# shellcheck disable=SC2086 # srcs is a word list on purpose
+	# shellcheck disable=SC2086 # srcs and libs are word lists on purpose
 	if ! "$CC" -g -O1 -std=gnu11 \
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-		-I lib $incs -I "$work" $srcs "$target" -o "$bin"; then
+		-I lib $incs -I "$work" $srcs "$target" -o "$bin" $libs; then
 		echo "fuzz: $name: build failed" >&2
 		failed=1
 		continue

@@ -31,6 +31,7 @@ int main(void)
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, pwhash_suite());
 	srunner_add_suite(sr, web_form_suite());
+	srunner_add_suite(sr, html_sanitize_suite());
 	srunner_add_suite(sr, web_cs_suite());
 	srunner_add_suite(sr, blob_suite());
 	srunner_add_suite(sr, mime_meta_suite());

@@ -10,6 +10,7 @@ Suite *cfg_suite(void);
 Suite *token_suite(void);
 Suite *pwhash_suite(void);
 Suite *web_form_suite(void);
+Suite *html_sanitize_suite(void);
 Suite *web_cs_suite(void);
 Suite *blob_suite(void);
 Suite *mime_meta_suite(void);
