@@ -79,7 +79,7 @@ static const struct cfg_key cfg_keys[] = {
 	  smtp_auth_plaintext_loopback, "yes"),
 	K("imap.listen", CFG_STR, imap_listen, "127.0.0.1:1143"),
 	K("imap.imaps_listen", CFG_STR, imap_imaps_listen, "127.0.0.1:1993"),
-	K("imap.workers", CFG_UINT, imap_workers, "2"),
+	K("imap.workers", CFG_UINT, imap_workers, "4"),
 	K("imap.max_connections", CFG_UINT, imap_max_connections, "20000"),
 	K("imap.max_connections_per_ip", CFG_UINT,
 	  imap_max_connections_per_ip, "1000"),

@@ -74,6 +74,7 @@ struct imapd_worker {
 	unsigned int per_ip[IMAPD_SLOTS];
 	unsigned int per_user[IMAPD_SLOTS];
 	char secret[256];	/* the service account's secret, or "" */
+	time_t paused_until;	/* accepting again then (EMFILE) */
 };
 
 static struct imapd_worker W;
@@ -1011,6 +1012,30 @@ static bool session_io(struct imapd_session *s, uint32_t events)
 	return true;
 }
 
+/* pause_listeners - out of descriptors: stop accepting for a second
+ * (the listeners stay readable, so epoll would report them forever) */
+static void pause_listeners(void)
+{
+	if (W.paused_until != 0)
+		return;
+	log_warn("event=accept_paused error=\"out of file descriptors\""
+		 " sessions=%u", W.nsessions);
+	for (unsigned int i = 0; i < W.nlisteners; i++)
+		epoll_ctl(W.epfd, EPOLL_CTL_DEL, W.listeners[i].fd, NULL);
+	W.paused_until = time(NULL) + 1;
+}
+
+static void listen_on(void)
+{
+	for (unsigned int i = 0; i < W.nlisteners; i++) {
+		struct epoll_event ev;
+
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.ptr = (void *)&W.listeners[i];
+		epoll_ctl(W.epfd, EPOLL_CTL_ADD, W.listeners[i].fd, &ev);
+	}
+}
+
 static void accept_one(const struct tls_listener *l)
 {
 	struct imapd_session *s;
@@ -1020,8 +1045,11 @@ static void accept_one(const struct tls_listener *l)
 	int fd;
 
 	fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE)
+			pause_listeners();
 		return;
+	}
 	s = xcalloc(1, sizeof(*s));
 	conn_init(&s->c, fd, IMAPD_IN_MAX);
 	slot = slot_of(s->c.ip);
@@ -1172,13 +1200,7 @@ void imapd_worker_main(const struct tls_listener *listeners,
 	W.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (W.epfd < 0)
 		fatal("event=startup error=\"epoll: %s\"", strerror(errno));
-	for (unsigned int i = 0; i < nlisteners; i++) {
-		struct epoll_event ev;
-
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		ev.data.ptr = (void *)&listeners[i];
-		epoll_ctl(W.epfd, EPOLL_CTL_ADD, listeners[i].fd, &ev);
-	}
+	listen_on();
 	log_info("event=imap_worker_started worker=%u", worker);
 	for (;;) {
 		int n = epoll_wait(W.epfd, events, IMAPD_MAX_EVENTS,
@@ -1211,6 +1233,11 @@ void imapd_worker_main(const struct tls_listener *listeners,
 		    (now.tv_nsec - last.tv_nsec) / 1000000 >= IMAPD_TICK_MS) {
 			last = now;
 			tick(stopping);
+			if (W.paused_until != 0 && !stopping &&
+			    time(NULL) >= W.paused_until) {
+				W.paused_until = 0;
+				listen_on();
+			}
 		}
 		if (stopping && (W.nsessions == 0 || time(NULL) >= stop_at))
 			break;

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -345,6 +346,19 @@ static void reload(void)
 	write_services_file();
 }
 
+/* raise_fd_limit - every connection is a descriptor: take the hard
+ * limit (runuser and login shells start services at 1024) */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("event=fd_limit error=%s", log_quote(strerror(errno)));
+}
+
 static void make_dir(const char *path)
 {
 	if (mkdir(path, 0750) < 0 && errno != EEXIST)
@@ -386,6 +400,7 @@ int main(int argc, char **argv)
 		 "%s/mailhived.services", cfg.run_dir);
 	if (pid_file_busy(pid_path))
 		fatal("event=startup error=\"already running (%s)\"", pid_path);
+	raise_fd_limit();
 	open_listeners();
 	shared = smtpd_shared_new();
 	mbox_notify_init();
