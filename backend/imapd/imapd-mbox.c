@@ -955,11 +955,20 @@ void imapd_cmd_append(struct imapd_session *s)
 	target.mailbox_id = a->mailbox_id;
 	target.flags = a->flags;
 	target.internal_date = a->date;
-	ret = deliver_to_mailbox(s->cmd, &msg, &rcpt, &target, &uid);
-	if (ret < 0) {
+	/* "OK" to an APPEND promises the message survives a crash */
+	if (db_begin() < 0) {
 		imapd_db_fail(s);
 		return;
 	}
+	ret = imapd_durable(s) < 0 ? -1 :
+		deliver_to_mailbox(s->cmd, &msg, &rcpt, &target, &uid);
+	if (ret < 0 || db_commit() < 0) {
+		db_rollback();
+		imapd_db_fail(s);
+		return;
+	}
+	mbox_notify(a->mailbox_id);
+	mbox_notify(a->mailbox_id);
 	if (ret == 0) {
 		imapd_tagged(s, "NO", "[OVERQUOTA] Quota exceeded");
 		return;

@@ -137,6 +137,9 @@ void imapd_db_fail(struct imapd_session *s);
  * BAD */
 const char *imapd_mailbox_arg(struct imapd_session *s,
 			      const struct imap_arg *arg);
+/* imapd_durable - inside a transaction: its commit waits for the WAL
+ * flush (the worker's connection does not by default) */
+int imapd_durable(struct imapd_session *s);
 /* imapd_i64 - a bigint column, 0 for NULL */
 int64_t imapd_i64(const PGresult *res, int row, int col);
 /* imapd_set_text - "1:3,7" of ascending numbers, in cmd pool */

@@ -878,7 +878,8 @@ void imapd_cmd_copy(struct imapd_session *s, bool move)
 	params[1] = imapd_uid_array(s, uids, n);
 	params[2] = dst;
 	params[3] = user;
-	if (db_begin() < 0) {
+	if (db_begin() < 0 || imapd_durable(s) < 0) {
+		db_rollback();
 		imapd_db_fail(s);
 		return;
 	}

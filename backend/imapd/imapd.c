@@ -212,6 +212,12 @@ const char *imapd_set_text(struct imapd_session *s, const uint32_t *v,
 	return b->data != NULL ? b->data : "";
 }
 
+int imapd_durable(struct imapd_session *s)
+{
+	return db_query(s->cmd, "SELECT set_config('synchronous_commit',"
+			" 'on', true)", 0, NULL) != NULL ? 0 : -1;
+}
+
 /* ==== capabilities ======================================================== */
 
 static bool login_allowed(const struct imapd_session *s)
@@ -1187,6 +1193,12 @@ void imapd_worker_main(const struct tls_listener *listeners,
 	time_t stop_at = 0;
 	struct timespec last = { 0, 0 };
 
+	/* flag changes, expunges and mailbox edits need not wait for the
+	 * WAL flush (a crash may forget the last moments of them, as with
+	 * other IMAP servers); what must survive asks for a synchronous
+	 * commit itself: APPEND, COPY and MOVE (imapd_durable) */
+	if (getenv("PGOPTIONS") == NULL)
+		setenv("PGOPTIONS", "-c synchronous_commit=off", 1);
 	service_start("imap");
 	W.listeners = listeners;
 	W.nlisteners = nlisteners;

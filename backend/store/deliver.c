@@ -107,11 +107,8 @@ static int store_one(struct pool *pool, const struct deliver_msg *msg,
 		return -1;
 	if (db_ntuples(res) != 1)
 		return 0;	/* over quota, or no such mailbox */
-	if (str_to_int64(db_value(res, 0, 2), &id) == 0) {
-		mbox_notify(id);
-		if (mailbox_id_r != NULL)
-			*mailbox_id_r = id;
-	}
+	if (mailbox_id_r != NULL && str_to_int64(db_value(res, 0, 2), &id) == 0)
+		*mailbox_id_r = id;
 	if (uid_r != NULL) {
 		unsigned int u;
 
@@ -129,13 +126,15 @@ int deliver_to_mailbox(struct pool *pool, const struct deliver_msg *msg,
 	return store_one(pool, msg, rcpt, true, target, uid_r, NULL);
 }
 
-/* deliver_one - a message row in the recipient's INBOX */
+/* deliver_one - a message row in the recipient's INBOX, whose id goes
+ * to *mailbox_id_r (announced once committed) */
 static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
-		       const struct deliver_rcpt *r, bool with_blob)
+		       const struct deliver_rcpt *r, bool with_blob,
+		       int64_t *mailbox_id_r)
 {
 	static const struct deliver_target inbox = { .event = true };
 
-	return store_one(pool, msg, r, with_blob, &inbox, NULL, NULL);
+	return store_one(pool, msg, r, with_blob, &inbox, NULL, mailbox_id_r);
 }
 
 /* queue_one - a queue row for one remote recipient */
@@ -183,6 +182,7 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 	char size[32];
 	const char *params[2];
 	bool tx = n + nremote > 1;
+	int64_t *boxes = p_alloc(pool, (n + 1) * sizeof(*boxes));
 	int ret = 1;
 
 	*fail_r = DELIVER_FAIL_TEMP;
@@ -207,8 +207,10 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 		for (unsigned int j = 0; j < i; j++)
 			if (rcpts[j].user_id == rcpts[i].user_id)
 				seen = true;
+		boxes[i] = 0;
 		if (!seen)
-			ret = deliver_one(pool, msg, &rcpts[i], i == 0);
+			ret = deliver_one(pool, msg, &rcpts[i], i == 0,
+					  &boxes[i]);
 	}
 	for (unsigned int i = 0; ret > 0 && i < nremote; i++)
 		ret = queue_one(pool, msg, &remote[i]);
@@ -227,6 +229,9 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 		*error_r = db_error();
 		return -1;
 	}
+	for (unsigned int i = 0; i < n; i++)
+		if (boxes[i] != 0)
+			mbox_notify(boxes[i]);
 	*fail_r = DELIVER_OK;
 	return 0;
 }

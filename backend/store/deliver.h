@@ -69,8 +69,8 @@ struct deliver_target {
 
 /*
  * deliver_to_mailbox - one message row in one mailbox of one user (IMAP
- * APPEND), with the blob row, quota charged and the change announced to
- * sessions watching that mailbox (notify.h). 1 stored with *uid_r set,
+ * APPEND), with the blob row and quota charged; the caller announces
+ * the change (notify.h) once it is committed. 1 stored with *uid_r set,
  * 0 over quota or no such mailbox of that user, -1 database error.
  */
 int deliver_to_mailbox(struct pool *pool, const struct deliver_msg *msg,
