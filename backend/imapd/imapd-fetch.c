@@ -28,6 +28,7 @@
 #include "imap-mime.h"
 #include "imapd-private.h"
 #include "log.h"
+#include "mailbox.h"
 #include "notify.h"
 #include "pool.h"
 #include "strnum.h"
@@ -328,33 +329,15 @@ static bool fetch_resume(struct imapd_session *s)
 static int set_seen(struct imapd_session *s, const uint32_t *uids,
 		    unsigned int n, bool *changed_r)
 {
-	char id[32], user[32];
-	const char *params[3];
-	PGresult *res;
+	uint64_t m;
 
-	snprintf(id, sizeof(id), "%" PRId64, s->view.mailbox_id);
-	snprintf(user, sizeof(user), "%" PRId64, s->user_id);
-	params[0] = id;
-	params[1] = imapd_uid_array(s, uids, n);
-	params[2] = user;
-	res = db_query(s->cmd,
-		"WITH chg AS (SELECT uid FROM messages WHERE mailbox_id ="
-		"  $1::bigint AND uid = ANY($2::bigint[])"
-		"  AND NOT flags @> '{\"\\\\Seen\"}'),"
-		" mb AS (UPDATE mailboxes SET highestmodseq = highestmodseq + 1"
-		"  WHERE id = $1::bigint AND user_id = $3::bigint"
-		"  AND EXISTS (SELECT 1 FROM chg) RETURNING highestmodseq)"
-		" UPDATE messages m SET flags = flags || '{\"\\\\Seen\"}',"
-		"  modseq = mb.highestmodseq FROM mb, chg"
-		" WHERE m.mailbox_id = $1::bigint AND m.uid = chg.uid"
-		" RETURNING mb.highestmodseq", 3, params);
-	if (res == NULL)
+	if (store_set_seen(s->cmd, s->user_id, s->view.mailbox_id, uids, n,
+			   &m) < 0)
 		return -1;
-	*changed_r = db_ntuples(res) > 0;
-	if (*changed_r) {
-		uint64_t m = (uint64_t)imapd_i64(res, 0, 0);
-
-		mbox_notify(s->view.mailbox_id);
+	*changed_r = m > 0;
+	if (m > 0) {
+		/* our own change, reported with the FETCH: skip it in the
+		   next sync unless someone else changed the mailbox too */
 		if (m == s->view.modseq + 1)
 			s->view.modseq = m;
 		s->view.recheck = true;

@@ -450,41 +450,6 @@ static void totals(const struct pop3d_session *s, unsigned int *n_r,
 	*octets_r = octets;
 }
 
-/* mark_seen - add \Seen to the retrieved messages that lack it, moving
- * HIGHESTMODSEQ once (like every flag change); -1 on a database error */
-static int mark_seen(struct pop3d_session *s, const uint32_t *uids,
-		     unsigned int n)
-{
-	char user[32], mbox[32];
-	const char *params[3] = { user, mbox, NULL };
-	PGresult *res;
-
-	if (n == 0)
-		return 0;
-	snprintf(user, sizeof(user), "%" PRId64, s->user_id);
-	snprintf(mbox, sizeof(mbox), "%" PRId64, s->mailbox_id);
-	params[2] = store_uids_text(s->cmd, uids, n);
-	res = db_query(s->cmd,
-		"WITH mb AS (UPDATE mailboxes SET"
-		"  highestmodseq = highestmodseq + 1"
-		"  WHERE id = $2::bigint AND user_id = $1::bigint"
-		"  AND EXISTS (SELECT 1 FROM messages WHERE mailbox_id ="
-		"   $2::bigint AND uid = ANY($3::bigint[])"
-		"   AND NOT ('\\Seen' = ANY(flags)))"
-		"  RETURNING id, highestmodseq)"
-		" UPDATE messages m"
-		" SET flags = array_append(m.flags, '\\Seen'),"
-		"  modseq = mb.highestmodseq FROM mb"
-		" WHERE m.mailbox_id = mb.id AND m.uid = ANY($3::bigint[])"
-		"  AND NOT ('\\Seen' = ANY(m.flags))"
-		" RETURNING m.uid", 3, params);
-	if (res == NULL)
-		return -1;
-	if (db_ntuples(res) > 0)
-		mbox_notify(s->mailbox_id);
-	return 0;
-}
-
 /* ==== login =========================================================== */
 
 /* auth_failed - count a failed login; true when that was one too many */
@@ -896,7 +861,8 @@ static void cmd_quit(struct pop3d_session *s)
 		      " messages were deleted");
 		return;
 	}
-	if (mark_seen(s, seen, nseen) < 0)
+	if (store_set_seen(s->cmd, s->user_id, s->mailbox_id, seen, nseen,
+			   NULL) < 0)
 		log_warn("event=seen_failed session=%s user=%s error=%s",
 			 s->id, log_quote(s->login), log_quote(db_error()));
 	if (store_expunge(s->cmd, s->user_id, s->mailbox_id, del, ndel,

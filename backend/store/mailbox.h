@@ -26,6 +26,17 @@ int store_expunge(struct pool *pool, int64_t user_id, int64_t mailbox_id,
 		  const uint32_t *uids, unsigned int n, unsigned int *removed_r)
 	__attribute__((warn_unused_result));
 
+/*
+ * store_set_seen - add \Seen to those of these messages that lack it
+ * (IMAP FETCH of a body, POP3 RETR), moving HIGHESTMODSEQ once for all
+ * of them, and announce the change. *modseq_r (may be NULL) receives the
+ * MODSEQ the changed messages got, 0 when none changed. 0, or -1 on a
+ * database error.
+ */
+int store_set_seen(struct pool *pool, int64_t user_id, int64_t mailbox_id,
+		   const uint32_t *uids, unsigned int n, uint64_t *modseq_r)
+	__attribute__((warn_unused_result));
+
 /* store_uids_text - "{1,2,3}", a bigint[] literal of n UIDs, in pool */
 const char *store_uids_text(struct pool *pool, const uint32_t *uids,
 			    unsigned int n);
