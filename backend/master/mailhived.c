@@ -68,21 +68,21 @@ struct service {
 
 static struct service services[MASTER_MAX_SERVICES];
 static unsigned int nservices;
-/* every listening socket, reopened on SIGHUP only when its address
- * changed, so clients never see the port close */
+/* every listening socket: one per worker of its service, all bound to
+ * the address with SO_REUSEPORT. Reopened on SIGHUP only when the
+ * address changed, so clients never see the port close. */
 struct open_listener {
 	int fd;
 	enum service_kind proto;
 	int kind;		/* enum smtpd_port, or 1 for implicit TLS */
+	unsigned int worker;
 	char spec[128];
 };
 
-static struct open_listener open_fds[7];
+#define MASTER_MAX_LISTENERS (7 * SMTPD_MAX_WORKERS)
+static struct open_listener open_fds[MASTER_MAX_LISTENERS];
 static unsigned int nopen;
-static struct smtpd_listener listeners[3];
-static unsigned int nlisteners;
-static struct tls_listener imap_listeners[2], pop3_listeners[2];
-static unsigned int nimap, npop3;
+static bool have_imap, have_pop3;
 static struct smtpd_shared *shared;
 static char *conf_path;
 static char pid_path[4096], services_path[4096];
@@ -99,7 +99,39 @@ static void on_signal(int sig)
 		got_chld = 1;
 }
 
-/* open_listeners - (re)open the listeners whose address changed */
+/* workers_of - how many workers a service kind runs */
+static unsigned int workers_of(enum service_kind kind)
+{
+	unsigned int n = kind == SVC_SMTP ? cfg.smtp_workers :
+		kind == SVC_IMAP ? cfg.imap_workers : cfg.pop3_workers;
+
+	return n < 1 ? 1 : n > SMTPD_MAX_WORKERS ? SMTPD_MAX_WORKERS : n;
+}
+
+/* take_open - the kept socket for (proto, kind, spec, worker), or -1;
+ * *group_r says whether any socket of that address is kept */
+static int take_open(enum service_kind proto, int kind, const char *spec,
+		     unsigned int worker, bool *group_r)
+{
+	int fd = -1;
+
+	for (unsigned int j = 0; j < nopen; j++) {
+		struct open_listener *o = &open_fds[j];
+
+		if (o->fd < 0 || o->proto != proto || o->kind != kind ||
+		    strcmp(o->spec, spec) != 0)
+			continue;
+		*group_r = true;
+		if (o->worker == worker) {
+			fd = o->fd;
+			o->fd = -1;	/* kept */
+		}
+	}
+	return fd;
+}
+
+/* open_listeners - (re)open the listeners whose address changed, one
+ * socket per worker */
 static void open_listeners(void)
 {
 	const struct {
@@ -115,55 +147,70 @@ static void open_listeners(void)
 		{ cfg.pop3_listen, SVC_POP3, 0 },
 		{ cfg.pop3_pop3s_listen, SVC_POP3, 1 },
 	};
-	struct open_listener fresh[7];
+	static struct open_listener fresh[MASTER_MAX_LISTENERS];
 	unsigned int n = 0;
 	const char *error;
 
+	have_imap = have_pop3 = false;
 	for (int i = 0; i < 7; i++) {
-		int fd = -1;
+		unsigned int nw = workers_of(want[i].proto);
+		bool group = false;
+		unsigned int first = n;
 
 		if (want[i].spec[0] == '\0')
 			continue;
-		for (unsigned int j = 0; j < nopen; j++) {
-			if (open_fds[j].fd >= 0 &&
-			    open_fds[j].proto == want[i].proto &&
-			    open_fds[j].kind == want[i].kind &&
-			    strcmp(open_fds[j].spec, want[i].spec) == 0) {
-				fd = open_fds[j].fd;
-				open_fds[j].fd = -1;	/* kept */
-			}
+		for (unsigned int w = 0; w < nw; w++) {
+			fresh[n].fd = take_open(want[i].proto, want[i].kind,
+						want[i].spec, w, &group);
+			fresh[n].proto = want[i].proto;
+			fresh[n].kind = want[i].kind;
+			fresh[n].worker = w;
+			str_lcpy(fresh[n].spec, want[i].spec,
+				 sizeof(fresh[n].spec));
+			n++;
 		}
-		if (fd < 0) {
-			fd = listen_open(want[i].spec, &error);
-			if (fd < 0)
+		for (unsigned int j = first; j < n; j++) {
+			if (fresh[j].fd >= 0)
+				continue;
+			fresh[j].fd = listen_open(want[i].spec, group, &error);
+			if (fresh[j].fd < 0)
 				fatal("event=startup error=\"cannot listen on"
 				      " %s: %s\"", want[i].spec, error);
+			group = true;
 		}
-		fresh[n].fd = fd;
-		fresh[n].proto = want[i].proto;
-		fresh[n].kind = want[i].kind;
-		str_lcpy(fresh[n].spec, want[i].spec, sizeof(fresh[n].spec));
-		n++;
+		if (want[i].proto == SVC_IMAP)
+			have_imap = true;
+		if (want[i].proto == SVC_POP3)
+			have_pop3 = true;
 	}
 	for (unsigned int j = 0; j < nopen; j++)
 		if (open_fds[j].fd >= 0)
 			close(open_fds[j].fd);
-	memcpy(open_fds, fresh, sizeof(fresh));
+	memcpy(open_fds, fresh, n * sizeof(fresh[0]));
 	nopen = n;
-	nlisteners = nimap = npop3 = 0;
+}
+
+/* worker_listeners - in a worker: the sockets that are its own */
+static void worker_listeners(enum service_kind proto, unsigned int worker,
+			     struct smtpd_listener *smtp,
+			     struct tls_listener *tls, unsigned int *n_r)
+{
+	*n_r = 0;
 	for (unsigned int j = 0; j < nopen; j++) {
 		const struct open_listener *o = &open_fds[j];
 
-		if (o->proto == SVC_SMTP) {
-			listeners[nlisteners].fd = o->fd;
-			listeners[nlisteners++].port = o->kind;
-		} else if (o->proto == SVC_IMAP) {
-			imap_listeners[nimap].fd = o->fd;
-			imap_listeners[nimap++].implicit_tls = o->kind == 1;
-		} else {
-			pop3_listeners[npop3].fd = o->fd;
-			pop3_listeners[npop3++].implicit_tls = o->kind == 1;
+		if (o->proto != proto || o->worker != worker) {
+			close(o->fd);
+			continue;
 		}
+		if (proto == SVC_SMTP) {
+			smtp[*n_r].fd = o->fd;
+			smtp[*n_r].port = o->kind;
+		} else {
+			tls[*n_r].fd = o->fd;
+			tls[*n_r].implicit_tls = o->kind == 1;
+		}
+		(*n_r)++;
 	}
 }
 
@@ -171,10 +218,6 @@ static void open_listeners(void)
 static void plan_workers(const char *name, enum service_kind kind,
 			 unsigned int n)
 {
-	if (n < 1)
-		n = 1;
-	if (n > SMTPD_MAX_WORKERS)
-		n = SMTPD_MAX_WORKERS;
 	for (unsigned int i = 0; i < n; i++) {
 		struct service *s = &services[nservices++];
 
@@ -188,11 +231,11 @@ static void plan_workers(const char *name, enum service_kind kind,
 static void plan_services(void)
 {
 	nservices = 0;
-	plan_workers("smtp", SVC_SMTP, cfg.smtp_workers);
-	if (nimap > 0)
-		plan_workers("imap", SVC_IMAP, cfg.imap_workers);
-	if (npop3 > 0)
-		plan_workers("pop3", SVC_POP3, cfg.pop3_workers);
+	plan_workers("smtp", SVC_SMTP, workers_of(SVC_SMTP));
+	if (have_imap)
+		plan_workers("imap", SVC_IMAP, workers_of(SVC_IMAP));
+	if (have_pop3)
+		plan_workers("pop3", SVC_POP3, workers_of(SVC_POP3));
 	memset(&services[nservices], 0, sizeof(services[0]));
 	str_lcpy(services[nservices].name, "queue", sizeof(services[0].name));
 	services[nservices].kind = SVC_QUEUE;
@@ -237,7 +280,10 @@ static void start_service(struct service *s)
 		return;
 	}
 	if (pid == 0) {
+		static struct smtpd_listener smtp_l[3];
+		static struct tls_listener tls_l[2];
 		struct sigaction sa;
+		unsigned int nl;
 
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = SIG_DFL;
@@ -248,13 +294,13 @@ static void start_service(struct service *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		log_init(s->name, strcmp(cfg.log_level, "debug") == 0 ?
 			 LOG_DEBUG : LOG_INFO);
+		worker_listeners(s->kind, s->index, smtp_l, tls_l, &nl);
 		if (s->kind == SVC_SMTP)
-			smtpd_worker_main(listeners, nlisteners, shared,
-					  s->index);
+			smtpd_worker_main(smtp_l, nl, shared, s->index);
 		if (s->kind == SVC_IMAP)
-			imapd_worker_main(imap_listeners, nimap, s->index);
+			imapd_worker_main(tls_l, nl, s->index);
 		if (s->kind == SVC_POP3)
-			pop3d_worker_main(pop3_listeners, npop3, s->index);
+			pop3d_worker_main(tls_l, nl, s->index);
 		if (s->kind == SVC_QUEUE)
 			queue_main();
 		if (s->kind == SVC_INDEXER)

@@ -232,6 +232,14 @@ enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 	dlen = strlen(domain);
 	if (dlen > 0 && domain[dlen - 1] == '.')
 		domain[dlen - 1] = '\0';
+	addr = str_lower(p_printf(pool, "%s@%s", path->local, domain));
+	/* most recipients are users: one round trip answers those (their
+	 * domain is local and active, or the query finds nothing) */
+	if (!smtp_local_part_has_routing(path)) {
+		v = user_target(pool, addr, sender, size, targets_r);
+		if (v != RCPT_UNKNOWN)
+			return v;
+	}
 	local = domain_is_local(pool, domain);
 	if (local < 0)
 		return RCPT_TEMP;
@@ -244,10 +252,6 @@ enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 	}
 	if (smtp_local_part_has_routing(path))
 		return RCPT_RELAY_DENIED;
-	addr = str_lower(p_printf(pool, "%s@%s", path->local, domain));
-	v = user_target(pool, addr, sender, size, targets_r);
-	if (v != RCPT_UNKNOWN)
-		return v;
 	v = alias_targets(pool, addr, sender, size, targets_r);
 	if (v != RCPT_UNKNOWN)
 		return v;

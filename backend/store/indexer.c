@@ -9,7 +9,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -124,7 +127,15 @@ int indexer_run_once(void)
 
 void indexer_main(void)
 {
-
+	/* the vectors are derived data: a crash that forgets the last
+	 * updates leaves fts NULL and they are computed again, so they need
+	 * not wait for the WAL flush; and indexing yields the CPU to taking
+	 * mail in */
+	if (getenv("PGOPTIONS") == NULL)
+		setenv("PGOPTIONS", "-c synchronous_commit=off", 1);
+	if (setpriority(PRIO_PROCESS, 0, 10) < 0)
+		log_warn("event=indexer_nice error=%s",
+			 log_quote(strerror(errno)));
 	service_start("indexer");
 	mime_meta_init();
 	log_info("event=indexer_started");
