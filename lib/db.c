@@ -251,6 +251,13 @@ int db_init(const char *conninfo)
 	return db_connect();
 }
 
+int db_backend_pid(void)
+{
+	if (db_conn == NULL || PQstatus(db_conn) != CONNECTION_OK)
+		return 0;
+	return PQbackendPID(db_conn);
+}
+
 /* db_close - disconnect and forget everything */
 void db_close(void)
 {

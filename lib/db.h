@@ -45,6 +45,9 @@ const char *db_sqlstate(void);
 /* db_unavailable - the last failure was a lost or refused connection */
 bool db_unavailable(void);
 
+/* db_backend_pid - the server process of the connection, 0 if none */
+int db_backend_pid(void);
+
 /* convenience on results */
 int db_ntuples(const PGresult *res);
 const char *db_value(const PGresult *res, int row, int col); /* NULL if SQL NULL */

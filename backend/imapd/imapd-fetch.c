@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -34,6 +35,7 @@
 #include "strnum.h"
 
 #define FETCH_HIGH (256 * 1024)	/* output kept ahead of the client */
+#define FETCH_READ_MAX (4 * 1024 * 1024)	/* bigger messages are mapped */
 
 struct piece {
 	const char *data;
@@ -48,8 +50,11 @@ struct fetch_ctx {
 	bool add_flags;		/* \Seen was set: report FLAGS */
 	bool uid;
 	struct pool *msg_pool;	/* the current message's */
-	void *map;
+	void *map;		/* the message: rbuf, or mapped when big */
 	size_t map_len;
+	bool mapped;
+	char *rbuf;		/* malloc'd, kept for the command */
+	size_t rbuf_cap;
 	struct piece *pieces;
 	unsigned int npieces;
 	unsigned int cur;	/* piece being copied */
@@ -59,20 +64,37 @@ struct fetch_ctx {
 
 static void unmap(struct fetch_ctx *fc)
 {
-	if (fc->map != NULL && fc->map != MAP_FAILED)
+	if (fc->mapped && fc->map != NULL && fc->map != MAP_FAILED)
 		munmap(fc->map, fc->map_len);
+	fc->mapped = false;
 	fc->map = NULL;
 	fc->map_len = 0;
 }
 
-/* map_blob - the message's bytes; -1 when the blob cannot be read */
+/* map_blob - the message's bytes; -1 when the blob cannot be read.
+ * Messages up to FETCH_READ_MAX are read into a buffer kept for the
+ * command; only bigger ones are mapped. */
 static int map_blob(struct imapd_session *s, struct fetch_ctx *fc,
 		    const char *sha)
 {
 	char path[4096];
+	const char *error;
+	uint64_t size;
+	size_t len;
 	struct stat st;
 	int fd;
 
+	if (blob_read(fc->msg_pool, cfg.blob_dir, sha, FETCH_READ_MAX,
+		      &fc->rbuf, &fc->rbuf_cap, &len, &size, &error) < 0) {
+		log_error("event=fetch_blob_missing session=%s sha=%s"
+			  " error=%s", s->id, sha, log_quote(error));
+		return -1;
+	}
+	if (len == size) {
+		fc->map = fc->rbuf;
+		fc->map_len = len;
+		return 0;
+	}
 	if (blob_path(cfg.blob_dir, sha, path, sizeof(path)) < 0)
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -91,6 +113,7 @@ static int map_blob(struct imapd_session *s, struct fetch_ctx *fc,
 		fc->map = NULL;
 		return -1;
 	}
+	fc->mapped = true;
 	return 0;
 }
 
@@ -152,6 +175,7 @@ static int build(struct imapd_session *s, struct fetch_ctx *fc, int row)
 	struct buf *text = buf_new_pool(fc->msg_pool, 0);
 	struct imap_mime *mime = NULL;
 	bool need_blob = false, first = true, flags_done = false;
+	const char *envelope = db_value(r, row, 6);
 
 	fc->pieces = p_alloc(fc->msg_pool, cap * sizeof(*fc->pieces));
 	fc->npieces = 0;
@@ -162,6 +186,8 @@ static int build(struct imapd_session *s, struct fetch_ctx *fc, int row)
 	for (unsigned int i = 0; i < fc->f.count; i++) {
 		enum imap_fetch_type t = fc->f.atts[i].type;
 
+		if (t == IMAP_FETCH_ENVELOPE && envelope != NULL)
+			continue;	/* stored with the message */
 		if (t != IMAP_FETCH_FLAGS && t != IMAP_FETCH_UID &&
 		    t != IMAP_FETCH_INTERNALDATE && t != IMAP_FETCH_MODSEQ &&
 		    t != IMAP_FETCH_RFC822_SIZE)
@@ -200,6 +226,10 @@ static int build(struct imapd_session *s, struct fetch_ctx *fc, int row)
 			break;
 		case IMAP_FETCH_ENVELOPE:
 			buf_adds(text, "ENVELOPE ");
+			if (envelope != NULL) {
+				buf_adds(text, envelope);
+				break;
+			}
 			imap_mime_envelope(data != NULL ? data : "",
 					   imap_mime_header_len(data != NULL ?
 						data : "", len), text);
@@ -335,13 +365,8 @@ static int set_seen(struct imapd_session *s, const uint32_t *uids,
 			   &m) < 0)
 		return -1;
 	*changed_r = m > 0;
-	if (m > 0) {
-		/* our own change, reported with the FETCH: skip it in the
-		   next sync unless someone else changed the mailbox too */
-		if (m == s->view.modseq + 1)
-			s->view.modseq = m;
-		s->view.recheck = true;
-	}
+	if (m > 0)
+		imapd_own_change(s, m);	/* reported with the FETCH */
 	return 0;
 }
 
@@ -352,6 +377,8 @@ static void fetch_cleanup(void *arg)
 	struct fetch_ctx *fc = arg;
 
 	unmap(fc);
+	free(fc->rbuf);
+	fc->rbuf = NULL;
 	if (fc->msg_pool != NULL)
 		pool_destroy(&fc->msg_pool);
 }
@@ -436,7 +463,7 @@ void imapd_cmd_fetch(struct imapd_session *s)
 		"SELECT uid, array_to_string(flags, ' '),"
 		" to_char(internal_date AT TIME ZONE 'UTC',"
 		"  'DD-Mon-YYYY HH24:MI:SS \"+0000\"'),"
-		" size, blob_sha256, modseq FROM messages"
+		" size, blob_sha256, modseq, imap_envelope FROM messages"
 		" WHERE mailbox_id = $1::bigint AND uid = ANY($2::bigint[])"
 		" AND modseq > $3::bigint ORDER BY uid", 3, params);
 	if (fc->rows == NULL) {

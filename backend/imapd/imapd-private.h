@@ -180,6 +180,11 @@ void imapd_cmd_copy(struct imapd_session *s, bool move);
 int imapd_sync(struct imapd_session *s, bool allow_expunge);
 /* imapd_view_reset - leave the selected state */
 void imapd_view_reset(struct imapd_session *s);
+/* imapd_own_change - after this session changed the selected mailbox
+ * (committed, announced, and told to the client with MODSEQ newmod):
+ * the next sync skips asking PostgreSQL when nobody else changed it */
+void imapd_own_change(struct imapd_session *s, uint64_t newmod);
+
 /* imapd_seq_of - the sequence number of uid, 0 if not in the view */
 unsigned int imapd_seq_of(const struct imapd_session *s, uint32_t uid);
 /* imapd_resolve_set - the UIDs a sequence set (or UID set when uid)

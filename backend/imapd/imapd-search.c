@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
@@ -39,6 +40,7 @@
 #include "strnum.h"
 
 #define SEARCH_MAX_PARAMS 1000
+#define SEARCH_HEADER_MAX (256 * 1024)	/* header bytes a HEADER key reads */
 
 struct sql {
 	struct imapd_session *s;
@@ -91,8 +93,10 @@ static const char *header_scan(struct sql *q, const char *field,
 	char id[32];
 	const char *params[1] = { id };
 	struct buf *uids = buf_new_pool(s->cmd, 0);
+	struct pool *one;
 	PGresult *res;
-	size_t flen = strlen(field);
+	size_t flen = strlen(field), rbuf_cap = 0;
+	char *rbuf = NULL;
 
 	snprintf(id, sizeof(id), "%" PRId64, s->view.mailbox_id);
 	res = db_query(s->cmd, "SELECT uid, blob_sha256 FROM messages WHERE"
@@ -101,28 +105,20 @@ static const char *header_scan(struct sql *q, const char *field,
 		q->failed = true;
 		return "NULL";
 	}
+	one = pool_new("header scan", 1024);
 	buf_addc(uids, '{');
 	for (int i = 0; i < db_ntuples(res); i++) {
-		char path[4096];
-		struct stat st;
-		const char *data;
-		size_t hlen;
-		int fd;
+		const char *data, *error;
+		uint64_t size;
+		size_t hlen, len;
 
-		if (blob_path(cfg.blob_dir, db_value(res, i, 1), path,
-			      sizeof(path)) < 0 ||
-		    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		pool_clear(one);
+		if (blob_read(one, cfg.blob_dir, db_value(res, i, 1),
+			      SEARCH_HEADER_MAX, &rbuf, &rbuf_cap, &len, &size,
+			      &error) < 0 || len == 0)
 			continue;
-		if (fstat(fd, &st) < 0 || st.st_size == 0) {
-			close(fd);
-			continue;
-		}
-		data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			    fd, 0);
-		close(fd);
-		if (data == MAP_FAILED)
-			continue;
-		hlen = imap_mime_header_len(data, (size_t)st.st_size);
+		data = rbuf;
+		hlen = imap_mime_header_len(data, len);
 		/* each field from line start: name, colon, value with its
 		   continuation lines */
 		for (size_t pos = 0; pos < hlen;) {
@@ -154,8 +150,9 @@ static const char *header_scan(struct sql *q, const char *field,
 			}
 			pos = vend;
 		}
-		munmap((void *)data, (size_t)st.st_size);
 	}
+	free(rbuf);
+	pool_destroy(&one);
 	buf_addc(uids, '}');
 	return param(q, uids->data);
 }

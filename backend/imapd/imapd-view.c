@@ -134,20 +134,37 @@ static unsigned int lower_bound(const struct imapd_session *s, uint32_t uid)
 	return lo;
 }
 
+/* index intervals [a, b) of the view */
+struct span {
+	unsigned int a, b;
+};
+
+static int span_cmp(const void *x, const void *y)
+{
+	const struct span *p = x, *q = y;
+
+	return p->a < q->a ? -1 : p->a > q->a;
+}
+
+/* The set becomes intervals of view indexes, sorted and merged; the
+ * work and memory follow the size of the set and the answer, not of the
+ * mailbox (a client paging through 100,000 messages asks for 50). */
 int imapd_resolve_set(struct imapd_session *s, const struct imap_seqset *set,
 		      bool uid, uint32_t **uids_r, unsigned int *n_r)
 {
-	unsigned int count = s->view.count, n = 0;
-	unsigned char *mark = p_alloc(s->cmd, count + 1);
+	unsigned int count = s->view.count, nspans = 0, total = 0, n = 0, m = 0;
+	struct span *sp = p_alloc(s->cmd, (set->count + (set->searchres ?
+				  s->nsaved : 0) + 1) * sizeof(*sp));
 	uint32_t *out;
 
-	memset(mark, 0, count + 1);
 	if (set->searchres) {
 		for (unsigned int i = 0; i < s->nsaved; i++) {
 			unsigned int seq = imapd_seq_of(s, s->saved[i]);
 
-			if (seq > 0)
-				mark[seq - 1] = 1;
+			if (seq > 0) {
+				sp[nspans].a = seq - 1;
+				sp[nspans++].b = seq;
+			}
 		}
 	}
 	for (unsigned int r = 0; r < set->count; r++) {
@@ -155,7 +172,6 @@ int imapd_resolve_set(struct imapd_session *s, const struct imap_seqset *set,
 
 		if (uid) {
 			uint32_t star = count > 0 ? s->view.uids[count - 1] : 0;
-			unsigned int a, b;
 
 			if (lo == IMAP_SEQ_STAR)
 				lo = star;
@@ -167,10 +183,9 @@ int imapd_resolve_set(struct imapd_session *s, const struct imap_seqset *set,
 				lo = hi;
 				hi = t;
 			}
-			a = lower_bound(s, lo);
-			b = hi == UINT32_MAX ? count : lower_bound(s, hi + 1);
-			for (unsigned int i = a; i < b; i++)
-				mark[i] = 1;
+			sp[nspans].a = lower_bound(s, lo);
+			sp[nspans++].b = hi == UINT32_MAX ? count :
+				lower_bound(s, hi + 1);
 		} else {
 			if (lo == IMAP_SEQ_STAR)
 				lo = count;
@@ -187,13 +202,30 @@ int imapd_resolve_set(struct imapd_session *s, const struct imap_seqset *set,
 					     " number");
 				return -1;
 			}
-			memset(mark + lo - 1, 1, hi - lo + 1);
+			sp[nspans].a = lo - 1;
+			sp[nspans++].b = hi;
 		}
 	}
-	out = p_alloc(s->cmd, (count + 1) * sizeof(*out));
-	for (unsigned int i = 0; i < count; i++)
-		if (mark[i])
-			out[n++] = s->view.uids[i];
+	qsort(sp, nspans, sizeof(*sp), span_cmp);
+	/* merge overlapping and touching intervals in place */
+	for (unsigned int i = 0; i < nspans; i++) {
+		if (sp[i].a >= sp[i].b)
+			continue;
+		if (m > 0 && sp[i].a <= sp[m - 1].b) {
+			if (sp[i].b > sp[m - 1].b) {
+				total += sp[i].b - sp[m - 1].b;
+				sp[m - 1].b = sp[i].b;
+			}
+		} else {
+			sp[m++] = sp[i];
+			total += sp[i].b - sp[i].a;
+		}
+	}
+	nspans = m;
+	out = p_alloc(s->cmd, (total + 1) * sizeof(*out));
+	for (unsigned int i = 0; i < nspans; i++)
+		for (unsigned int j = sp[i].a; j < sp[i].b; j++)
+			out[n++] = s->view.uids[j];
 	*uids_r = out;
 	*n_r = n;
 	return 0;
@@ -226,6 +258,24 @@ static void view_append(struct imapd_session *s, uint32_t uid)
 					s->view.cap * sizeof(uint32_t));
 	}
 	s->view.uids[s->view.count++] = uid;
+}
+
+void imapd_own_change(struct imapd_session *s, uint64_t newmod)
+{
+	struct imapd_view *v = &s->view;
+	uint32_t gen = mbox_notify_gen(v->mailbox_id);
+
+	/* one step of MODSEQ and one of the counter are ours alone; any
+	 * other change moved one of them further */
+	if (newmod == v->modseq + 1 && !v->recheck &&
+	    mbox_notify_active() && gen == v->gen + 1) {
+		v->modseq = newmod;
+		v->gen = gen;
+		return;
+	}
+	if (newmod == v->modseq + 1)
+		v->modseq = newmod;
+	v->recheck = true;
 }
 
 int imapd_sync(struct imapd_session *s, bool allow_expunge)
@@ -810,11 +860,7 @@ void imapd_cmd_store(struct imapd_session *s)
 	}
 	if (newmod > 0) {
 		mbox_notify(s->view.mailbox_id);
-		/* our own change, already told: skip it in the next sync
-		   unless someone else changed the mailbox in between */
-		if (newmod == s->view.modseq + 1)
-			s->view.modseq = newmod;
-		s->view.recheck = true;
+		imapd_own_change(s, newmod);
 	}
 	if (nmod > 0)
 		imapd_tagged(s, "OK", "[MODIFIED %s] Conditional STORE"
@@ -903,14 +949,15 @@ void imapd_cmd_copy(struct imapd_session *s, bool move)
 		"  internal_date, size, blob_sha256, message_id, in_reply_to,"
 		"  refs, subject, from_addr, from_name, to_addrs, cc_addrs,"
 		"  date_sent, sort_subject, sort_from, preview,"
-		"  has_attachments)"
+		"  has_attachments, imap_envelope)"
 		"  SELECT $3::bigint, mb.first + (row_number() OVER"
 		"   (ORDER BY src.uid)) - 1, mb.highestmodseq, src.flags,"
 		"   src.internal_date, src.size, src.blob_sha256,"
 		"   src.message_id, src.in_reply_to, src.refs, src.subject,"
 		"   src.from_addr, src.from_name, src.to_addrs, src.cc_addrs,"
 		"   src.date_sent, src.sort_subject, src.sort_from,"
-		"   src.preview, src.has_attachments FROM src, mb"
+		"   src.preview, src.has_attachments, src.imap_envelope"
+		"  FROM src, mb"
 		"  RETURNING id),"
 		" fts AS (INSERT INTO message_fts (message_id)"
 		"  SELECT id FROM ins),"

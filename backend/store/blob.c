@@ -445,19 +445,43 @@ void blob_writer_abort(struct blob_writer **wp)
 
 /* ---- readers and GC --------------------------------------------------- */
 
+/* root_dirfd - a descriptor of the store's root, opened once per process
+ * (readers open thousands of blobs a second; a relative name spares the
+ * kernel the walk down the root's path each time); AT_FDCWD until it
+ * can be opened, and the caller then uses the whole path */
+static int root_dirfd(const char *root)
+{
+	static int fd = -1;
+	static char *path;
+
+	if (fd >= 0 && strcmp(path, root) == 0)
+		return fd;
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	path = NULL;
+	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return AT_FDCWD;
+	path = xstrdup(root);
+	return fd;
+}
+
 int blob_open_read(struct pool *pool, const char *root, const char *sha,
 		   int *fd_r, uint64_t *size_r, const char **error_r)
 {
 	const char *path;
 	struct stat st;
-	int fd;
+	int fd, dfd;
 
 	if (!blob_sha_valid(sha)) {
 		*error_r = "blob name is not a SHA-256 hex digest";
 		return -1;
 	}
 	path = p_printf(pool, "%s/%.2s/%.2s/%s", root, sha, sha + 2, sha);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	dfd = root_dirfd(root);
+	fd = openat(dfd, dfd == AT_FDCWD ? path : path + strlen(root) + 1,
+		    O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		*error_r = p_printf(pool, "blob open failed (%s): %s", path,
 				    strerror(errno));
@@ -477,6 +501,41 @@ int blob_open_read(struct pool *pool, const char *root, const char *sha,
 	}
 	*fd_r = fd;
 	*size_r = (uint64_t)st.st_size;
+	return 0;
+}
+
+int blob_read(struct pool *pool, const char *root, const char *sha,
+	      size_t max, char **buf, size_t *cap, size_t *len_r,
+	      uint64_t *size_r, const char **error_r)
+{
+	uint64_t size;
+	size_t want, got = 0;
+	int fd;
+
+	if (blob_open_read(pool, root, sha, &fd, &size, error_r) < 0)
+		return -1;
+	want = size < max ? (size_t)size : max;
+	if (*cap < want || *buf == NULL) {
+		*buf = xrealloc(*buf, want + 1);
+		*cap = want + 1;
+	}
+	while (got < want) {
+		ssize_t n = pread(fd, *buf + got, want - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*error_r = p_printf(pool, "blob read failed (%s): %s",
+					    sha, n < 0 ? strerror(errno) :
+					    "file shorter than its size");
+			close(fd);
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*len_r = got;
+	*size_r = size;
 	return 0;
 }
 

@@ -96,6 +96,16 @@ int blob_open_read(struct pool *pool, const char *root, const char *sha,
 		   int *fd_r, uint64_t *size_r, const char **error_r)
 	__attribute__((warn_unused_result));
 
+/* blob_read - the first max octets of a blob (all of it when smaller)
+ * into the caller's malloc'd buffer *buf of *cap octets, grown when too
+ * small and kept for the next call; *len_r octets read, *size_r the whole
+ * size. Reading beats mapping for the small files a mail store is made
+ * of: every munmap costs a TLB shootdown on each CPU. */
+int blob_read(struct pool *pool, const char *root, const char *sha,
+	      size_t max, char **buf, size_t *cap, size_t *len_r,
+	      uint64_t *size_r, const char **error_r)
+	__attribute__((warn_unused_result));
+
 /* blob_unlink - remove one blob for GC, unless its file was modified (or
  * deduplicated into by a commit) less than min_age_secs ago: 1 removed,
  * 0 not there or too young, -1 error. Fan-out directories are kept (a

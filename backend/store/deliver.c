@@ -40,7 +40,7 @@ static int store_one(struct pool *pool, const struct deliver_msg *msg,
 {
 	const struct mime_meta *m = msg->meta;
 	char uid[32], dom[32], size[32], mbox[32];
-	const char *params[23];
+	const char *params[24];
 	PGresult *res;
 	int64_t id;
 
@@ -71,6 +71,7 @@ static int store_one(struct pool *pool, const struct deliver_msg *msg,
 	params[20] = t->flags;
 	params[21] = t->internal_date;
 	params[22] = t->event ? "t" : "f";
+	params[23] = m->imap_envelope;
 	res = db_query(pool,
 		"WITH b AS (INSERT INTO blobs (sha256, size)"
 		"  SELECT $3, $2::bigint WHERE $19::boolean"
@@ -94,15 +95,15 @@ static int store_one(struct pool *pool, const struct deliver_msg *msg,
 		"  blob_sha256, message_id, in_reply_to, refs, subject,"
 		"  from_addr, from_name, to_addrs, cc_addrs, date_sent,"
 		"  sort_subject, sort_from, preview, has_attachments, flags,"
-		"  internal_date)"
+		"  internal_date, imap_envelope)"
 		" SELECT mb.id, mb.uid, mb.highestmodseq, $2::bigint, $3, $4,"
 		"  $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, $13, $14,"
 		"  $15, $16::boolean, COALESCE($21::text[], '{}'),"
-		"  COALESCE($22::timestamptz, now())"
+		"  COALESCE($22::timestamptz, now()), $24"
 		"  FROM mb RETURNING id, uid, mailbox_id)"
 		" INSERT INTO message_fts (message_id) SELECT id FROM ins"
 		" RETURNING message_id, (SELECT uid FROM ins),"
-		"  (SELECT mailbox_id FROM ins)", 23, params);
+		"  (SELECT mailbox_id FROM ins)", 24, params);
 	if (res == NULL)
 		return -1;
 	if (db_ntuples(res) != 1)

@@ -96,6 +96,22 @@ int indexer_catch_up(int64_t mailbox_id)
 	return done;
 }
 
+/* nice_backend - the server process that tokenizes for us yields the
+ * CPU too (possible when it runs as our user, as the embedded PostgreSQL
+ * does; elsewhere it just keeps its priority) */
+static void nice_backend(void)
+{
+	static int niced;
+	int pid = db_backend_pid();
+
+	if (pid <= 0 || pid == niced)
+		return;
+	niced = pid;
+	if (setpriority(PRIO_PROCESS, (id_t)pid, 10) < 0)
+		log_debug("event=indexer_nice_backend pid=%d error=%s", pid,
+			  log_quote(strerror(errno)));
+}
+
 int indexer_run_once(void)
 {
 	struct pool *pool = pool_new("indexer", 65536);
@@ -110,6 +126,7 @@ int indexer_run_once(void)
 		pool_destroy(&pool);
 		return -1;
 	}
+	nice_backend();
 	for (int i = 0; i < db_ntuples(res) && !service_stop_requested; i++) {
 		struct pool *one = pool_new("indexer blob", 65536);
 		int n = index_blob(one, db_value(res, i, 0));

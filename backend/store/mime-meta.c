@@ -64,6 +64,7 @@
 #include <gmime/gmime.h>
 
 #include "buf.h"
+#include "imap-mime.h"
 #include "log.h"
 #include "mime-meta.h"
 #include "pool.h"
@@ -1644,6 +1645,16 @@ static GMimeStream *data_stream(void *ctx)
 	return g_mime_stream_mem_new_with_buffer(src->data, src->len);
 }
 
+/* meta_envelope - the IMAP ENVELOPE from the header block header[0..len) */
+static void meta_envelope(struct pool *pool, struct mime_meta *meta,
+			  const char *header, size_t len)
+{
+	struct buf *b = buf_new_pool(pool, 512);
+
+	imap_mime_envelope(header, imap_mime_header_len(header, len), b);
+	meta->imap_envelope = b->data;
+}
+
 int mime_meta_parse_data(struct pool *pool, const void *data, size_t len,
 			 const struct mime_meta_opts *opts,
 			 struct mime_meta **meta_r, const char **error_r)
@@ -1661,6 +1672,8 @@ int mime_meta_parse_data(struct pool *pool, const void *data, size_t len,
 	meta->size = len;
 	header_scan_feed(&hs, data, len);
 	meta->header_bytes = hs.done ? hs.header_bytes : len;
+	if (meta->header_bytes <= MIME_META_ENVELOPE_MAX)
+		meta_envelope(pool, meta, data, (size_t)meta->header_bytes);
 	meta_fill(pool, meta, opts, data_stream, &src);
 	*meta_r = meta;
 	return 0;
@@ -1711,6 +1724,23 @@ int mime_meta_parse_fd(struct pool *pool, int fd,
 		header_scan_feed(&hs, chunk, (size_t)n);
 	}
 	meta->header_bytes = hs.done ? hs.header_bytes : hs.off;
+	if (meta->header_bytes <= MIME_META_ENVELOPE_MAX) {
+		size_t hlen = (size_t)meta->header_bytes, got = 0;
+		char *header = p_alloc(pool, hlen + 1);
+
+		while (got < hlen) {
+			ssize_t n = pread(fd, header + got, hlen - got,
+					  (off_t)got);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			got += (size_t)n;
+		}
+		if (got == hlen)
+			meta_envelope(pool, meta, header, hlen);
+	}
 	meta_fill(pool, meta, opts, fd_stream, &fd);
 	*meta_r = meta;
 	return 0;

@@ -39,6 +39,9 @@ struct mime_meta_opts {
 	unsigned int max_parts;
 };
 
+/* headers bigger than this get no precomputed IMAP ENVELOPE */
+#define MIME_META_ENVELOPE_MAX (256 * 1024)
+
 struct mime_meta {
 	/* "" when absent */
 	const char *subject;		/* RFC 2047 decoded */
@@ -56,6 +59,9 @@ struct mime_meta {
 	const char *sort_subject;	/* RFC 5256 base subject, lower case */
 	const char *sort_from;		/* from_addr in lower case */
 	const char *preview;		/* white space collapsed */
+	const char *imap_envelope;	/* FETCH ENVELOPE's value; NULL when
+					   the header is over
+					   MIME_META_ENVELOPE_MAX */
 	const char *text;		/* for the full-text index */
 	size_t text_len;
 	bool text_truncated;		/* text hit opts->text_max */

@@ -554,7 +554,7 @@ class BenchMailhive:
 BEGIN;
 CREATE TEMP TABLE bench_src ON COMMIT DROP AS
   SELECT b.id AS mailbox_id, b.uidnext, b.highestmodseq, u.id AS user_id,
-         m.size, m.blob_sha256, m.to_addrs, m.preview
+         m.size, m.blob_sha256, m.to_addrs, m.preview, m.imap_envelope
   FROM users u JOIN mailboxes b ON b.user_id = u.id AND b.name = 'INBOX'
   JOIN messages m ON m.mailbox_id = b.id
   WHERE u.address = {q} ORDER BY m.uid LIMIT 1;
@@ -562,7 +562,7 @@ SELECT 1 FROM mailboxes WHERE id = (SELECT mailbox_id FROM bench_src) FOR UPDATE
 WITH ins AS (
   INSERT INTO messages (mailbox_id, uid, modseq, size, blob_sha256,
     message_id, subject, from_addr, from_name, to_addrs, date_sent,
-    sort_subject, sort_from, preview, flags, internal_date)
+    sort_subject, sort_from, preview, flags, internal_date, imap_envelope)
   SELECT s.mailbox_id, s.uidnext + g - 1, s.highestmodseq + g, s.size,
     s.blob_sha256, 'bulk-' || g || '-{seed}@example.net',
     w.word || ' ' || g, 'sender' || lpad((g % 20)::text, 2, '0') || '@example.net',
@@ -570,7 +570,7 @@ WITH ins AS (
     timestamptz '2023-01-01' + g * interval '10 minutes',
     lower(w.word || ' ' || g), 'sender' || lpad((g % 20)::text, 2, '0') || '@example.net',
     s.preview, CASE WHEN g % 3 = 0 THEN '{{}}'::text[] ELSE '{{\\\\Seen}}'::text[] END,
-    timestamptz '2023-01-01' + g * interval '10 minutes'
+    timestamptz '2023-01-01' + g * interval '10 minutes', s.imap_envelope
   FROM bench_src s, generate_series(1, {extra}) g,
     LATERAL (SELECT (ARRAY['budget','meeting','release','report','holiday',
       'server','invoice','schedule'])[1 + g % 8] AS word) w

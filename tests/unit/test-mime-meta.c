@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "buf.h"
+#include "imap-mime.h"
 #include "mime-meta.h"
 #include "pool.h"
 
@@ -147,6 +148,15 @@ static struct mime_meta *parse_file(const char *name)
 	ck_assert_str_eq(m1->cc_addrs, m2->cc_addrs);
 	assert_same_str(m1->message_id, m2->message_id);
 	assert_same_str(m1->in_reply_to, m2->in_reply_to);
+	/* the stored ENVELOPE is what FETCH would build from the file */
+	{
+		struct buf *env = buf_new_pool(test_pool, 0);
+
+		imap_mime_envelope(data, imap_mime_header_len(data, len), env);
+		ck_assert_ptr_nonnull(m1->imap_envelope);
+		ck_assert_str_eq(m1->imap_envelope, env->data);
+		assert_same_str(m1->imap_envelope, m2->imap_envelope);
+	}
 	assert_same_str(m1->refs, m2->refs);
 	assert_same_str(m1->date_sent, m2->date_sent);
 	ck_assert_str_eq(m1->sort_subject, m2->sort_subject);
@@ -196,6 +206,7 @@ START_TEST(test_plain_ascii)
 	ck_assert_int_eq(m->date_sent_unix, 1704189600);
 	ck_assert_str_eq(m->sort_subject, "quarterly report");
 	ck_assert_str_eq(m->sort_from, "alice@example.com");
+	ck_assert(strstr(m->imap_envelope, "\"Quarterly report\"") != NULL);
 	ck_assert_uint_eq(m->received_count, 3);
 	ck_assert(!m->has_attachments);
 	ck_assert(!m->no_headers);
