@@ -115,14 +115,16 @@ void web_send(struct web_req *req)
 	buf_init(&head, 0);
 	if (buf_printf(&head, "Status: %d %s\r\n"
 		       "Content-Type: %s\r\n"
-		       "Content-Security-Policy: " WEB_CSP "\r\n"
+		       "Content-Security-Policy: %s\r\n"
 		       "X-Content-Type-Options: nosniff\r\n"
 		       "Referrer-Policy: no-referrer\r\n"
-		       "X-Frame-Options: DENY\r\n"
+		       "X-Frame-Options: %s\r\n"
 		       "Cache-Control: no-store\r\n"
 		       "Content-Length: %zu\r\n%s\r\n",
 		       req->status, web_status_text(req->status),
-		       req->content_type, req->body->len,
+		       req->content_type, req->csp != NULL ? req->csp : WEB_CSP,
+		       req->frame_same_origin ? "SAMEORIGIN" : "DENY",
+		       req->body->len,
 		       req->headers->data != NULL ? req->headers->data : "") < 0)
 		panic("out of memory");
 	FCGX_PutStr(head.data, (int)head.len, out);

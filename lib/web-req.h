@@ -48,6 +48,8 @@ struct web_req {
 	struct web_session *session;	/* NULL when not logged in */
 
 	/* response */
+	const char *csp;		/* NULL: WEB_CSP */
+	bool frame_same_origin;		/* may be framed by our own pages */
 	int status;
 	const char *content_type;
 	struct buf *headers;		/* extra "Name: value\r\n" lines */

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include "mail.h"
 #include "web-portal.h"
 #include "web-server.h"
 
@@ -11,11 +12,16 @@ static const struct web_page wm_pages[] = {
 	{ "/", web_page_home, NULL, PAGE_AUTH },
 	{ "/login", web_page_login_get, web_page_login_post, PAGE_PUBLIC },
 	{ "/logout", NULL, web_page_logout_post, PAGE_AUTH },
+	{ "/mail", wm_page_mail, NULL, PAGE_AUTH },
+	{ "/mail/read", wm_page_read, NULL, PAGE_AUTH },
+	{ "/mail/body", wm_page_body, NULL, PAGE_AUTH },
+	{ "/mail/part", wm_page_part, NULL, PAGE_AUTH },
+	{ "/mail/action", NULL, wm_action_mail, PAGE_AUTH },
 	{ NULL, NULL, NULL, 0 },
 };
 
 static const struct web_nav wm_nav[] = {
-	{ "mail", NULL },
+	{ "mail", "/mail" },
 	{ "compose", NULL },
 	{ "contacts", NULL },
 	{ "settings", NULL },

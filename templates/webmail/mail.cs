@@ -1,0 +1,76 @@
+<?cs # The folder pane and the message list of one folder. ?>
+<?cs set:Page.Title = List.FolderName ?>
+<?cs include:"header.cs" ?>
+<div class="mail">
+<?cs include:"folders.cs" ?>
+<section class="list" aria-label="<?cs var:Lang.mail.messages ?>">
+  <form class="search" method="get" action="<?cs var:Page.Base ?>/mail" role="search">
+    <input type="hidden" name="f" value="<?cs var:List.Folder ?>">
+    <input type="search" name="q" id="q" value="<?cs var:List.Q ?>" maxlength="200" placeholder="<?cs var:Lang.mail.search ?>" accesskey="s">
+    <select name="in" aria-label="<?cs var:Lang.mail.search_in ?>">
+      <option value="all"<?cs if:List.In == "all" ?> selected<?cs /if ?>><?cs var:Lang.mail.in_all ?></option>
+      <option value="from"<?cs if:List.In == "from" ?> selected<?cs /if ?>><?cs var:Lang.mail.from ?></option>
+      <option value="subject"<?cs if:List.In == "subject" ?> selected<?cs /if ?>><?cs var:Lang.mail.subject ?></option>
+      <option value="body"<?cs if:List.In == "body" ?> selected<?cs /if ?>><?cs var:Lang.mail.in_body ?></option>
+    </select>
+    <button type="submit"><?cs var:Lang.mail.search ?></button>
+  </form>
+  <h1><?cs if:List.Special ?><?cs var:Lang.folder[List.Special] ?><?cs else ?><?cs var:List.FolderName ?><?cs /if ?>
+    <span class="count" id="total"><?cs var:List.Total ?></span></h1>
+  <form method="post" action="<?cs var:Page.Base ?>/mail/action" id="listform">
+    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
+    <input type="hidden" name="f" value="<?cs var:List.Folder ?>">
+    <div class="toolbar">
+      <button name="op" value="read"><?cs var:Lang.mail.mark_read ?></button>
+      <button name="op" value="unread"><?cs var:Lang.mail.mark_unread ?></button>
+      <button name="op" value="flag"><?cs var:Lang.mail.flag ?></button>
+      <button name="op" value="unflag"><?cs var:Lang.mail.unflag ?></button>
+      <button name="op" value="delete" class="danger"><?cs var:Lang.mail.delete ?></button>
+      <select name="to" aria-label="<?cs var:Lang.mail.move_to ?>">
+        <option value=""><?cs var:Lang.mail.move_to ?></option>
+<?cs each:fo = Folders ?><?cs if:!fo.NoSelect && !fo.Current ?>
+        <option value="<?cs var:fo.Raw ?>"><?cs if:fo.Special ?><?cs var:Lang.folder[fo.Special] ?><?cs else ?><?cs var:fo.Name ?><?cs /if ?></option>
+<?cs /if ?><?cs /each ?>
+      </select>
+      <button name="op" value="move"><?cs var:Lang.mail.move ?></button>
+    </div>
+<?cs def:sortlink(key) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?>&amp;n=<?cs var:List.Size ?>&amp;sort=<?cs var:key ?>&amp;order=<?cs if:List.Sort == key && List.Order == "desc" ?>asc<?cs else ?>desc<?cs /if ?>"<?cs if:List.Sort == key ?> class="sorted <?cs var:List.Order ?>"<?cs /if ?>><?cs var:Lang.mail[key] ?></a><?cs /def ?>
+    <table class="messages" id="messages">
+      <thead><tr>
+        <th class="sel"><span class="sr"><?cs var:Lang.mail.select ?></span></th>
+        <th class="flags"><span class="sr"><?cs var:Lang.mail.flags ?></span></th>
+        <th class="from"><?cs call:sortlink("from") ?></th>
+        <th class="subject"><?cs call:sortlink("subject") ?></th>
+        <th class="date"><?cs call:sortlink("date") ?></th>
+        <th class="size"><?cs call:sortlink("size") ?></th>
+      </tr></thead>
+      <tbody>
+<?cs each:m = Messages ?>
+      <tr class="<?cs if:!m.Seen ?>unread<?cs /if ?><?cs if:m.Flagged ?> flagged<?cs /if ?>" data-uid="<?cs var:m.Uid ?>">
+        <td class="sel"><input type="checkbox" name="uid" value="<?cs var:m.Uid ?>" aria-label="<?cs var:Lang.mail.select ?>"></td>
+        <td class="flags"><?cs if:m.Flagged ?><span class="flag" title="<?cs var:Lang.mail.flagged ?>">&#9873;</span><?cs /if ?><?cs if:m.Answered ?><span title="<?cs var:Lang.mail.answered ?>">&#8617;</span><?cs /if ?><?cs if:m.Attach ?><span class="attach" title="<?cs var:Lang.mail.attachment ?>">&#128206;</span><?cs /if ?></td>
+        <td class="from" title="<?cs var:m.FromAddr ?>"><?cs var:m.From ?></td>
+        <td class="subject"><a href="<?cs var:Page.Base ?>/mail/read?f=<?cs var:List.FolderEncoded ?>&amp;uid=<?cs var:m.Uid ?>"><?cs if:m.Subject ?><?cs var:m.Subject ?><?cs else ?><?cs var:Lang.mail.no_subject ?><?cs /if ?></a></td>
+        <td class="date"><?cs var:m.Date ?></td>
+        <td class="size"><?cs var:m.Size ?></td>
+      </tr>
+<?cs /each ?>
+      </tbody>
+    </table>
+<?cs if:List.Total == 0 ?>
+    <p class="empty" id="empty"><?cs var:Lang.mail.empty ?></p>
+<?cs /if ?>
+  </form>
+<?cs def:pagelink(p, label) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?>&amp;sort=<?cs var:List.Sort ?>&amp;order=<?cs var:List.Order ?>&amp;n=<?cs var:List.Size ?>&amp;page=<?cs var:p ?>"<?cs if:p == List.Page ?> aria-current="page"<?cs /if ?>><?cs var:label ?></a><?cs /def ?>
+<?cs if:List.Pages > 1 ?>
+  <nav class="pager" aria-label="<?cs var:Lang.mail.pages ?>">
+    <?cs call:pagelink(1, Lang.mail.first) ?>
+<?cs if:List.Prev ?>    <?cs call:pagelink(List.Prev, Lang.mail.prev) ?><?cs /if ?>
+<?cs each:p = List.Near ?>    <?cs call:pagelink(p, p) ?><?cs /each ?>
+<?cs if:List.Next ?>    <?cs call:pagelink(List.Next, Lang.mail.next) ?><?cs /if ?>
+    <?cs call:pagelink(List.Pages, Lang.mail.last) ?>
+  </nav>
+<?cs /if ?>
+</section>
+</div>
+<?cs include:"footer.cs" ?>

@@ -1,0 +1,637 @@
+/*
+ * mail.c - the mail pages: folders and the message list, reading a
+ * message, its HTML body, its parts, and the list's actions.
+ *
+ *   GET  /mail          ?f=<folder>&sort=&order=&page=&n=&q=&in=
+ *   GET  /mail/read     ?f=&uid=
+ *   GET  /mail/body     ?f=&uid=   the sanitized HTML, for a sandboxed frame
+ *   GET  /mail/part     ?f=&uid=&part=[&inline=1]
+ *   POST /mail/action   f, uid (repeated), op, to
+ *
+ * Every folder name and UID comes from the browser and is only ever sent
+ * to the IMAP server, which answers for this user alone: another user's
+ * mail cannot be named. Folder names are the wire (modified UTF-7) names.
+ *
+ * SECURITY: message content is hostile. Headers and text are escaped by
+ * the templates; HTML goes through html_sanitize() and is served from
+ * /mail/body with a CSP of its own that forbids scripts, in a frame the
+ * page sandboxes as well. Parts are downloads (Content-Disposition:
+ * attachment) except images asked for inline.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <glib.h>
+
+#include "buf.h"
+#include "html-sanitize.h"
+#include "imapc.h"
+#include "log.h"
+#include "mail.h"
+#include "message.h"
+#include "pool.h"
+#include "strnum.h"
+#include "web-cs.h"
+#include "web-form.h"
+#include "web-req.h"
+#include "web-session.h"
+
+#define WM_PAGE_SIZE_DEFAULT 50
+#define WM_QUERY_MAX 200
+#define WM_UIDS_MAX 5000
+#define WM_CID_MAX (2 * 1024 * 1024)	/* inline image shown in a body */
+
+/* the CSP of a message body: nothing runs, nothing loads but our own
+ * part URLs and data: images, inline styles are fine */
+#define WM_BODY_CSP "sandbox; default-src 'none'; style-src 'unsafe-inline';" \
+	" img-src 'self' data:; frame-ancestors 'self'; base-uri 'none';" \
+	" form-action 'none'"
+/* the reading page shows the body in a frame of our own */
+#define WM_READ_CSP "default-src 'none'; script-src 'self'; style-src 'self';" \
+	" img-src 'self' data:; frame-src 'self'; form-action 'self';" \
+	" frame-ancestors 'none'; base-uri 'none'"
+
+static const struct {
+	const char *key;
+	enum imapc_sort_key sort;
+} sort_keys[] = {
+	{ "date", IMAPC_SORT_DATE },
+	{ "arrival", IMAPC_SORT_ARRIVAL },
+	{ "from", IMAPC_SORT_FROM },
+	{ "subject", IMAPC_SORT_SUBJECT },
+	{ "size", IMAPC_SORT_SIZE },
+};
+
+static const char *special_name[] = {
+	[IMAPC_NONE] = "", [IMAPC_INBOX] = "inbox", [IMAPC_DRAFTS] = "drafts",
+	[IMAPC_SENT] = "sent", [IMAPC_JUNK] = "junk", [IMAPC_TRASH] = "trash",
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static const char *user_of(struct web_req *req)
+{
+	return req->session->principal.login;
+}
+
+static void set_fmt(HDF *hdf, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_fmt(HDF *hdf, const char *name, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	wcs_set(hdf, name, buf);
+}
+
+/* human_size - "812 B", "12 KB", "3.4 MB" */
+static const char *human_size(struct pool *pool, uint64_t n)
+{
+	if (n < 1024)
+		return p_printf(pool, "%" PRIu64 " B", n);
+	if (n < 1024 * 1024)
+		return p_printf(pool, "%" PRIu64 " KB", (n + 1023) / 1024);
+	return p_printf(pool, "%.1f MB", (double)n / (1024.0 * 1024.0));
+}
+
+static const char *fmt_date(struct pool *pool, time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (t == 0 || localtime_r(&t, &tm) == NULL)
+		return "";
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+	return p_strdup(pool, buf);
+}
+
+/* query_uint - a positive number from the query, or def */
+static unsigned int query_uint(struct web_req *req, const char *name,
+			       unsigned int def)
+{
+	const char *v = form_get(&req->query, name);
+	unsigned int n;
+
+	if (v == NULL || str_to_uint(v, &n) < 0 || n == 0)
+		return def;
+	return n;
+}
+
+/* imap_unavailable - the IMAP server cannot be reached or refused us */
+static int imap_unavailable(struct web_req *req, const char *error)
+{
+	log_error("event=webmail_imap_failed user=%s error=%s",
+		  log_quote(user_of(req)), log_quote(error));
+	return web_fail(req, 503, "mail_unavailable");
+}
+
+/* folder_of - the folder named by the request, checked against the
+ * user's folder list (so a bad name is a 404, not an IMAP error) */
+static const struct imapc_folder *find_folder(const struct imapc_folder *f,
+					      unsigned int n, const char *raw)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (strcmp(f[i].raw, raw) == 0)
+			return &f[i];
+	return NULL;
+}
+
+static void set_folders(struct web_req *req, const struct imapc_folder *f,
+			unsigned int n, const char *current)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "Folders.%u.", i);
+#define FSET(k, v) do { char key[96]; \
+		snprintf(key, sizeof(key), "%s%s", name, k); \
+		wcs_set(req->hdf, key, v); } while (0)
+		FSET("Raw", f[i].raw);
+		FSET("Name", f[i].name);
+		FSET("Special", special_name[f[i].special]);
+		FSET("Current", strcmp(f[i].raw, current) == 0 ? "1" : "");
+		FSET("NoSelect", f[i].noselect ? "1" : "");
+		FSET("Encoded", url_encode(req->pool, f[i].raw));
+#undef FSET
+		set_fmt(req->hdf, p_printf(req->pool, "%sDepth", name), "%u",
+			f[i].depth);
+		set_fmt(req->hdf, p_printf(req->pool, "%sUnseen", name), "%u",
+			f[i].unseen);
+		set_fmt(req->hdf, p_printf(req->pool, "%sMessages", name),
+			"%u", f[i].messages);
+	}
+}
+
+/* connect_with_folders - a connection and the user's folders; NULL when
+ * the IMAP server failed us (the response is made) */
+static struct imapc *connect_with_folders(struct web_req *req,
+					  struct imapc_folder **folders_r,
+					  unsigned int *n_r)
+{
+	const char *error;
+	struct imapc *c = imapc_acquire(user_of(req), &error);
+
+	if (c == NULL) {
+		imap_unavailable(req, error);
+		return NULL;
+	}
+	if (imapc_folders(c, req->pool, folders_r, n_r, &error) < 0) {
+		imapc_release(&c);
+		imap_unavailable(req, error);
+		return NULL;
+	}
+	return c;
+}
+
+/* criteria - the IMAP search program of a quick search */
+static const char *criteria(struct pool *pool, const char *q, const char *in)
+{
+	const char *qq;
+
+	if (q == NULL || *q == '\0')
+		return "ALL";
+	qq = imapc_quote(pool, q);
+	if (in != NULL && strcmp(in, "from") == 0)
+		return p_printf(pool, "FROM %s", qq);
+	if (in != NULL && strcmp(in, "subject") == 0)
+		return p_printf(pool, "SUBJECT %s", qq);
+	if (in != NULL && strcmp(in, "body") == 0)
+		return p_printf(pool, "TEXT %s", qq);
+	return p_printf(pool, "OR FROM %s SUBJECT %s", qq, qq);
+}
+
+/* ---- the list ------------------------------------------------------------ */
+
+int wm_page_mail(struct web_req *req)
+{
+	const char *f = form_get(&req->query, "f"), *error;
+	const char *sort = form_get(&req->query, "sort");
+	const char *order = form_get(&req->query, "order");
+	const char *q = form_get(&req->query, "q");
+	const char *in = form_get(&req->query, "in");
+	unsigned int page = query_uint(req, "page", 1);
+	unsigned int size = query_uint(req, "n", WM_PAGE_SIZE_DEFAULT);
+	enum imapc_sort_key key = IMAPC_SORT_DATE;
+	struct imapc_folder *folders;
+	const struct imapc_folder *cur;
+	struct imapc_summary *sum;
+	unsigned int nf, nuids, nsum, pages, first;
+	uint32_t *uids, exists;
+	struct imapc *c;
+	bool reverse;
+
+	if (f == NULL || *f == '\0')
+		f = "INBOX";
+	if (sort == NULL)
+		sort = "date";
+	for (size_t i = 0; i < sizeof(sort_keys) / sizeof(sort_keys[0]); i++)
+		if (strcmp(sort, sort_keys[i].key) == 0)
+			key = sort_keys[i].sort;
+	reverse = order == NULL || strcmp(order, "asc") != 0;
+	if (size != 20 && size != 50 && size != 100)
+		size = WM_PAGE_SIZE_DEFAULT;
+	if (q != NULL && strlen(q) > WM_QUERY_MAX)
+		return web_fail(req, 400, "bad_request");
+
+	c = connect_with_folders(req, &folders, &nf);
+	if (c == NULL)
+		return 0;
+	cur = find_folder(folders, nf, f);
+	if (cur == NULL || cur->noselect) {
+		imapc_release(&c);
+		return web_fail(req, 404, "not_found");
+	}
+	if (imapc_select(c, f, &exists, &error) < 0 ||
+	    imapc_sort(c, req->pool, key, reverse, criteria(req->pool, q, in),
+		       &uids, &nuids, &error) < 0) {
+		imapc_release(&c);
+		return imap_unavailable(req, error);
+	}
+	pages = nuids == 0 ? 1 : (nuids + size - 1) / size;
+	if (page > pages)
+		page = pages;
+	first = (page - 1) * size;
+	if (imapc_summaries(c, req->pool, uids + first,
+			    nuids - first < size ? nuids - first : size,
+			    &sum, &nsum, &error) < 0) {
+		imapc_release(&c);
+		return imap_unavailable(req, error);
+	}
+	imapc_release(&c);
+
+	set_folders(req, folders, nf, f);
+	wcs_set(req->hdf, "List.Folder", f);
+	wcs_set(req->hdf, "List.FolderEncoded", url_encode(req->pool, f));
+	wcs_set(req->hdf, "List.FolderName", cur->name);
+	wcs_set(req->hdf, "List.Special", special_name[cur->special]);
+	wcs_set(req->hdf, "List.Sort", sort);
+	wcs_set(req->hdf, "List.Order", reverse ? "desc" : "asc");
+	wcs_set(req->hdf, "List.Q", q != NULL ? q : "");
+	wcs_set(req->hdf, "List.QEncoded", url_encode(req->pool,
+						       q != NULL ? q : ""));
+	wcs_set(req->hdf, "List.In", in != NULL ? in : "all");
+	wcs_set_int(req->hdf, "List.Page", page);
+	wcs_set_int(req->hdf, "List.Pages", pages);
+	wcs_set_int(req->hdf, "List.Size", size);
+	wcs_set_int(req->hdf, "List.Total", nuids);
+	wcs_set_int(req->hdf, "List.Prev", page > 1 ? page - 1 : 0);
+	wcs_set_int(req->hdf, "List.Next", page < pages ? page + 1 : 0);
+	/* page numbers around the current one */
+	for (unsigned int p = page > 3 ? page - 3 : 1, i = 0;
+	     p <= pages && i < 7; p++, i++)
+		wcs_set_int(req->hdf, p_printf(req->pool, "List.Near.%u", i),
+			    p);
+	for (unsigned int i = 0; i < nsum; i++) {
+		const struct imapc_summary *m = &sum[i];
+		const char *pre = p_printf(req->pool, "Messages.%u.", i);
+
+		set_fmt(req->hdf, p_printf(req->pool, "%sUid", pre),
+			"%" PRIu32, m->uid);
+		wcs_set(req->hdf, p_printf(req->pool, "%sSubject", pre),
+			m->subject);
+		wcs_set(req->hdf, p_printf(req->pool, "%sFrom", pre),
+			*m->from_name != '\0' ? m->from_name : m->from_addr);
+		wcs_set(req->hdf, p_printf(req->pool, "%sFromAddr", pre),
+			m->from_addr);
+		wcs_set(req->hdf, p_printf(req->pool, "%sTo", pre), m->to);
+		wcs_set(req->hdf, p_printf(req->pool, "%sDate", pre),
+			fmt_date(req->pool, m->date));
+		wcs_set(req->hdf, p_printf(req->pool, "%sSize", pre),
+			human_size(req->pool, m->size));
+		wcs_set(req->hdf, p_printf(req->pool, "%sSeen", pre),
+			m->seen ? "1" : "");
+		wcs_set(req->hdf, p_printf(req->pool, "%sFlagged", pre),
+			m->flagged ? "1" : "");
+		wcs_set(req->hdf, p_printf(req->pool, "%sAnswered", pre),
+			m->answered ? "1" : "");
+		wcs_set(req->hdf, p_printf(req->pool, "%sAttach", pre),
+			m->has_attachment ? "1" : "");
+	}
+	return web_render(req, 200, "mail.cs");
+}
+
+/* ---- one message ---------------------------------------------------------- */
+
+/* open_message - select f, fetch uid and parse it; 1 found, 0 not found
+ * (the response is made), -1 failed (the response is made) */
+static int open_message(struct web_req *req, struct imapc **c_r,
+			const char **f_r, uint32_t *uid_r,
+			struct wm_message *msg, const char **raw_r,
+			size_t *raw_len_r)
+{
+	const char *f = form_get(&req->query, "f");
+	const char *u = form_get(&req->query, "uid");
+	const char *error, *data;
+	uint32_t exists;
+	unsigned int uid;
+	size_t len;
+	struct imapc *c;
+
+	if (f == NULL || *f == '\0' || u == NULL || str_to_uint(u, &uid) < 0 ||
+	    uid == 0) {
+		web_fail(req, 404, "not_found");
+		return 0;
+	}
+	c = imapc_acquire(user_of(req), &error);
+	if (c == NULL) {
+		imap_unavailable(req, error);
+		return -1;
+	}
+	if (imapc_select(c, f, &exists, &error) < 0) {
+		/* no such folder for this user */
+		imapc_release(&c);
+		log_info("event=webmail_select_refused user=%s error=%s",
+			 log_quote(user_of(req)), log_quote(error));
+		web_fail(req, 404, "not_found");
+		return 0;
+	}
+	if (imapc_fetch_message(c, req->pool, uid, &data, &len, &error) < 0) {
+		imapc_release(&c);
+		imap_unavailable(req, error);
+		return -1;
+	}
+	if (data == NULL || wm_message_parse(req->pool, data, len, msg) < 0) {
+		imapc_release(&c);
+		web_fail(req, 404, "not_found");
+		return 0;
+	}
+	*c_r = c;
+	*f_r = f;
+	*uid_r = uid;
+	if (raw_r != NULL) {
+		*raw_r = data;
+		*raw_len_r = len;
+	}
+	return 1;
+}
+
+int wm_page_read(struct web_req *req)
+{
+	struct wm_message msg;
+	struct imapc *c;
+	const char *f, *error;
+	uint32_t uid;
+	unsigned int shown = 0;
+
+	if (open_message(req, &c, &f, &uid, &msg, NULL, NULL) <= 0)
+		return 0;
+	if (imapc_store_flag(c, &uid, 1, "\\Seen", true, &error) < 0)
+		log_warn("event=webmail_seen_failed user=%s error=%s",
+			 log_quote(user_of(req)), log_quote(error));
+	imapc_release(&c);
+
+	req->csp = WM_READ_CSP;
+	wcs_set(req->hdf, "Msg.Folder", f);
+	wcs_set(req->hdf, "Msg.FolderEncoded", url_encode(req->pool, f));
+	set_fmt(req->hdf, "Msg.Uid", "%" PRIu32, uid);
+	wcs_set(req->hdf, "Msg.Subject", msg.subject);
+	wcs_set(req->hdf, "Msg.From", msg.from);
+	wcs_set(req->hdf, "Msg.FromAddr", msg.from_addr);
+	wcs_set(req->hdf, "Msg.To", msg.to);
+	wcs_set(req->hdf, "Msg.Cc", msg.cc);
+	wcs_set(req->hdf, "Msg.Date", fmt_date(req->pool, msg.date));
+	wcs_set(req->hdf, "Msg.Html", msg.html != NULL ? "1" : "");
+	wcs_set(req->hdf, "Msg.Text", msg.text != NULL ? msg.text : "");
+	for (unsigned int i = 0; i < msg.nparts; i++) {
+		const struct wm_part *p = &msg.parts[i];
+		const char *pre;
+
+		if (!p->attachment)
+			continue;
+		pre = p_printf(req->pool, "Msg.Parts.%u.", shown++);
+		set_fmt(req->hdf, p_printf(req->pool, "%sNo", pre), "%u",
+			p->no);
+		wcs_set(req->hdf, p_printf(req->pool, "%sName", pre),
+			*p->filename != '\0' ? p->filename : p->type);
+		wcs_set(req->hdf, p_printf(req->pool, "%sType", pre), p->type);
+		wcs_set(req->hdf, p_printf(req->pool, "%sSize", pre),
+			human_size(req->pool, p->size));
+	}
+	return web_render(req, 200, "read.cs");
+}
+
+struct cid_ctx {
+	struct web_req *req;
+	const struct wm_message *msg;
+	const char *f;
+	uint32_t uid;
+};
+
+/* cid_url - the image whose Content-ID is cid, as a data: URL (the body's
+ * frame is sandboxed into an origin of its own, which gets no session
+ * cookie, so it could not fetch /mail/part); only PNG, GIF and JPEG up to
+ * WM_CID_MAX octets */
+static const char *cid_url(void *ctx, struct pool *pool, const char *cid)
+{
+	struct cid_ctx *cc = ctx;
+	char *id;
+	size_t id_len;
+
+	if (url_decode(pool, cid, strlen(cid), false, &id, &id_len) < 0)
+		return NULL;
+	for (unsigned int i = 0; i < cc->msg->nparts; i++) {
+		const struct wm_part *p = &cc->msg->parts[i];
+		gchar *b64;
+		const char *url;
+
+		if (p->content_id == NULL || strcmp(p->content_id, id) != 0)
+			continue;
+		if (p->size > WM_CID_MAX ||
+		    (strcmp(p->type, "image/png") != 0 &&
+		     strcmp(p->type, "image/gif") != 0 &&
+		     strcmp(p->type, "image/jpeg") != 0))
+			return NULL;
+		b64 = g_base64_encode((const guchar *)p->data, p->size);
+		url = p_printf(pool, "data:%s;base64,%s", p->type, b64);
+		g_free(b64);
+		return url;
+	}
+	return NULL;
+}
+
+int wm_page_body(struct web_req *req)
+{
+	struct html_sanitize_opts opts = { 0 };
+	struct html_sanitize_result result;
+	struct wm_message msg;
+	struct cid_ctx cc;
+	struct imapc *c;
+	const char *f, *error;
+	uint32_t uid;
+	struct buf *out = buf_new_pool(req->pool, 0);
+
+	if (open_message(req, &c, &f, &uid, &msg, NULL, NULL) <= 0)
+		return 0;
+	imapc_release(&c);
+	req->csp = WM_BODY_CSP;
+	req->frame_same_origin = true;
+	cc.req = req;
+	cc.msg = &msg;
+	cc.f = f;
+	cc.uid = uid;
+	opts.cid_url = cid_url;
+	opts.cid_ctx = &cc;
+	buf_adds(out, "<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+		 "<base target=\"_blank\"></head><body>");
+	if (msg.html != NULL &&
+	    html_sanitize(req->pool, msg.html, msg.html_len, &opts, out,
+			  &result, &error) < 0)
+		log_warn("event=webmail_html_refused user=%s error=%s",
+			 log_quote(user_of(req)), log_quote(error));
+	buf_adds(out, "</body></html>");
+	req->status = 200;
+	req->content_type = "text/html; charset=utf-8";
+	if (buf_append(req->body, out->data, out->len) < 0)
+		return web_fail(req, 500, "internal");
+	return 0;
+}
+
+/* disposition - RFC 6266 with an RFC 5987 filename* for non-ASCII names
+ * and a plain ASCII fallback */
+static const char *disposition(struct pool *pool, const char *kind,
+			       const char *name)
+{
+	struct buf *ascii = buf_new_pool(pool, 0);
+
+	for (const char *p = name; *p != '\0'; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		buf_addc(ascii, ch >= 0x20 && ch < 0x7f && ch != '"' &&
+			 ch != '\\' && ch != '%' ? (char)ch : '_');
+	}
+	if (ascii->len == 0)
+		buf_adds(ascii, "attachment");
+	return p_printf(pool, "%s; filename=\"%s\"; filename*=UTF-8''%s",
+			kind, ascii->data, url_encode(pool, name));
+}
+
+int wm_page_part(struct web_req *req)
+{
+	struct wm_message msg;
+	struct imapc *c;
+	const char *f, *n = form_get(&req->query, "part"), *raw;
+	const char *inl = form_get(&req->query, "inline");
+	const struct wm_part *p = NULL;
+	unsigned int no;
+	uint32_t uid;
+	size_t raw_len;
+
+	if (n == NULL || str_to_uint(n, &no) < 0)
+		return web_fail(req, 404, "not_found");
+	if (open_message(req, &c, &f, &uid, &msg, &raw, &raw_len) <= 0)
+		return 0;
+	imapc_release(&c);
+	for (unsigned int i = 0; i < msg.nparts; i++)
+		if (msg.parts[i].no == no)
+			p = &msg.parts[i];
+	if (p == NULL)
+		return web_fail(req, 404, "not_found");
+	req->status = 200;
+	if (inl != NULL && (strcmp(p->type, "image/png") == 0 ||
+			    strcmp(p->type, "image/gif") == 0 ||
+			    strcmp(p->type, "image/jpeg") == 0 ||
+			    strcmp(p->type, "image/webp") == 0)) {
+		req->content_type = p->type;
+		web_header_add(req, "Content-Disposition",
+			       disposition(req->pool, "inline",
+					   *p->filename ? p->filename :
+					   "image"));
+	} else {
+		/* never rendered by the browser as ours: a download */
+		req->content_type = strncmp(p->type, "text/", 5) == 0 ?
+			"text/plain; charset=utf-8" : "application/octet-stream";
+		if (strcmp(p->type, "message/rfc822") == 0)
+			req->content_type = "message/rfc822";
+		web_header_add(req, "Content-Disposition",
+			       disposition(req->pool, "attachment",
+					   *p->filename ? p->filename :
+					   "attachment"));
+	}
+	req->csp = "default-src 'none'; sandbox";
+	if (buf_append(req->body, p->data, p->size) < 0)
+		return web_fail(req, 413, "too_large");
+	return 0;
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+int wm_action_mail(struct web_req *req)
+{
+	const char *f = form_get(&req->post, "f");
+	const char *op = form_get(&req->post, "op");
+	const char *to = form_get(&req->post, "to");
+	const char *error = NULL;
+	uint32_t *uids = p_alloc(req->pool, WM_UIDS_MAX * sizeof(*uids));
+	unsigned int n = 0, nf;
+	struct imapc_folder *folders;
+	const struct imapc_folder *trash = NULL;
+	struct imapc *c;
+	uint32_t exists;
+	int ret = 0;
+
+	for (const struct form_field *fl = req->post.first; fl != NULL;
+	     fl = fl->next) {
+		unsigned int u;
+
+		if (strcmp(fl->name, "uid") != 0)
+			continue;
+		if (str_to_uint(fl->value, &u) < 0 || u == 0 ||
+		    n == WM_UIDS_MAX)
+			return web_fail(req, 400, "bad_request");
+		uids[n++] = u;
+	}
+	if (f == NULL || op == NULL)
+		return web_fail(req, 400, "bad_request");
+	c = connect_with_folders(req, &folders, &nf);
+	if (c == NULL)
+		return 0;
+	if (find_folder(folders, nf, f) == NULL ||
+	    (to != NULL && *to != '\0' && find_folder(folders, nf, to) ==
+	     NULL)) {
+		imapc_release(&c);
+		return web_fail(req, 404, "not_found");
+	}
+	for (unsigned int i = 0; i < nf; i++)
+		if (folders[i].special == IMAPC_TRASH)
+			trash = &folders[i];
+	if (imapc_select(c, f, &exists, &error) < 0) {
+		imapc_release(&c);
+		return imap_unavailable(req, error);
+	}
+	if (n == 0)
+		;	/* nothing selected: back to the list */
+	else if (strcmp(op, "read") == 0 || strcmp(op, "unread") == 0)
+		ret = imapc_store_flag(c, uids, n, "\\Seen",
+				       strcmp(op, "read") == 0, &error);
+	else if (strcmp(op, "flag") == 0 || strcmp(op, "unflag") == 0)
+		ret = imapc_store_flag(c, uids, n, "\\Flagged",
+				       strcmp(op, "flag") == 0, &error);
+	else if (strcmp(op, "move") == 0 && to != NULL && *to != '\0')
+		ret = imapc_move(c, uids, n, to, &error);
+	else if (strcmp(op, "delete") == 0 && trash != NULL &&
+		 strcmp(trash->raw, f) != 0)
+		ret = imapc_move(c, uids, n, trash->raw, &error);
+	else if (strcmp(op, "delete") == 0 || strcmp(op, "purge") == 0)
+		ret = imapc_store_flag(c, uids, n, "\\Deleted", true,
+				       &error) < 0 ? -1 :
+			imapc_expunge(c, uids, n, &error);
+	else {
+		imapc_release(&c);
+		return web_fail(req, 400, "bad_request");
+	}
+	imapc_release(&c);
+	if (ret < 0)
+		return imap_unavailable(req, error);
+	return web_redirect(req, p_printf(req->pool, "/mail?f=%s",
+					  url_encode(req->pool, f)));
+}

@@ -1,0 +1,273 @@
+/*
+ * message.c - parse a message for the reading view with GMime.
+ *
+ * Charsets: a declared charset is believed when iconv knows it and the
+ * bytes convert; GB2312 and GBK are read as GB18030 (their superset, and
+ * what mailers mean by them), KS C 5601 as CP949. Undeclared or wrong
+ * charsets are guessed: valid UTF-8 first, then GB18030, then Big5, then
+ * ISO-8859-1 (which accepts anything). Raw 8-bit header text goes through
+ * the same list as GMime's fallback charsets. The result is always valid
+ * UTF-8.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include <gmime/gmime.h>
+
+#include "message.h"
+#include "pool.h"
+
+#define WM_PARTS_MAX 500
+
+static GMimeParserOptions *parser_opts;
+
+static void message_init(void)
+{
+	static const char *fallback[] = {
+		"utf-8", "gb18030", "big5", "iso-8859-1", NULL
+	};
+
+	if (parser_opts != NULL)
+		return;
+	g_mime_init();
+	parser_opts = g_mime_parser_options_new();
+	g_mime_parser_options_set_fallback_charsets(parser_opts, fallback);
+}
+
+/* charset_alias - what to ask iconv for */
+static const char *charset_alias(const char *cs)
+{
+	static const struct {
+		const char *name, *iconv;
+	} map[] = {
+		{ "gb2312", "GB18030" }, { "gbk", "GB18030" },
+		{ "x-gbk", "GB18030" }, { "cp936", "GB18030" },
+		{ "euc-cn", "GB18030" }, { "x-euc-cn", "GB18030" },
+		{ "ks_c_5601-1987", "CP949" }, { "iso-8859-8-i", "ISO-8859-8" },
+		{ "big5", "BIG5-HKSCS" }, { "x-big5", "BIG5-HKSCS" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(cs, map[i].name) == 0)
+			return map[i].iconv;
+	return cs;
+}
+
+/* convert - data from charset to UTF-8 in pool memory, or NULL */
+static const char *convert(struct pool *pool, const char *data, size_t len,
+			   const char *charset)
+{
+	gsize written = 0;
+	GError *err = NULL;
+	gchar *out = g_convert(data, (gssize)len, "UTF-8", charset, NULL,
+			       &written, &err);
+	const char *ret;
+
+	if (out == NULL) {
+		g_clear_error(&err);
+		return NULL;
+	}
+	ret = g_utf8_validate(out, (gssize)written, NULL) ?
+		p_strndup(pool, out, written) : NULL;
+	g_free(out);
+	return ret;
+}
+
+const char *wm_to_utf8(struct pool *pool, const char *data, size_t len,
+		       const char *charset)
+{
+	static const char *guesses[] = { "GB18030", "BIG5-HKSCS", NULL };
+	const char *out;
+
+	if (charset != NULL && *charset != '\0' &&
+	    strcasecmp(charset, "us-ascii") != 0 &&
+	    strcasecmp(charset, "utf-8") != 0 &&
+	    (out = convert(pool, data, len, charset_alias(charset))) != NULL)
+		return out;
+	if (g_utf8_validate(data, (gssize)len, NULL) &&
+	    memchr(data, '\0', len) == NULL)
+		return p_strndup(pool, data, len);
+	for (int i = 0; guesses[i] != NULL; i++)
+		if ((out = convert(pool, data, len, guesses[i])) != NULL)
+			return out;
+	out = convert(pool, data, len, "ISO-8859-1");
+	return out != NULL ? out : "";
+}
+
+/* ---- headers ------------------------------------------------------------ */
+
+static const char *pstr(struct pool *pool, const char *s)
+{
+	gchar *valid;
+	const char *ret;
+
+	if (s == NULL)
+		return "";
+	valid = g_utf8_make_valid(s, -1);
+	ret = p_strdup(pool, valid);
+	g_free(valid);
+	return ret;
+}
+
+static const char *addresses(struct pool *pool, InternetAddressList *list)
+{
+	char *s;
+	const char *ret;
+
+	if (list == NULL || internet_address_list_length(list) == 0)
+		return "";
+	s = internet_address_list_to_string(list, NULL, FALSE);
+	ret = pstr(pool, s);
+	g_free(s);
+	return ret;
+}
+
+static const char *first_addr(struct pool *pool, InternetAddressList *list)
+{
+	InternetAddress *a;
+
+	if (list == NULL || internet_address_list_length(list) == 0)
+		return "";
+	a = internet_address_list_get_address(list, 0);
+	if (!INTERNET_ADDRESS_IS_MAILBOX(a))
+		return "";
+	return pstr(pool, internet_address_mailbox_get_addr(
+				INTERNET_ADDRESS_MAILBOX(a)));
+}
+
+/* ---- parts -------------------------------------------------------------- */
+
+struct walk {
+	struct pool *pool;
+	struct wm_message *msg;
+	unsigned int cap;
+};
+
+/* content - the decoded bytes of a leaf part, or of a whole attached
+ * message */
+static const char *content(struct pool *pool, GMimeObject *part,
+			   size_t *len_r)
+{
+	GMimeStream *mem = g_mime_stream_mem_new();
+	GByteArray *ba;
+	const char *ret;
+
+	if (GMIME_IS_MESSAGE_PART(part)) {
+		GMimeMessage *inner = g_mime_message_part_get_message(
+			GMIME_MESSAGE_PART(part));
+
+		if (inner != NULL)
+			g_mime_object_write_to_stream(GMIME_OBJECT(inner),
+						      NULL, mem);
+	} else {
+		GMimeDataWrapper *w = g_mime_part_get_content(GMIME_PART(part));
+
+		if (w != NULL)
+			g_mime_data_wrapper_write_to_stream(w, mem);
+	}
+	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	*len_r = ba->len;
+	ret = p_memdup(pool, ba->data, ba->len);
+	g_object_unref(mem);
+	return ret;
+}
+
+static void visit(GMimeObject *parent, GMimeObject *part, gpointer ctx)
+{
+	struct walk *w = ctx;
+	struct wm_message *msg = w->msg;
+	GMimeContentType *ct = g_mime_object_get_content_type(part);
+	struct wm_part *p;
+	const char *disp_name = NULL;
+	bool is_attachment = false, text, html;
+	gchar *type, *lower;
+
+	(void)parent;
+	if (GMIME_IS_MULTIPART(part) || msg->nparts >= WM_PARTS_MAX)
+		return;
+	if (GMIME_IS_PART(part)) {
+		disp_name = g_mime_part_get_filename(GMIME_PART(part));
+		is_attachment = g_mime_part_is_attachment(GMIME_PART(part));
+	}
+	type = ct != NULL ? g_mime_content_type_get_mime_type(ct) :
+		g_strdup("application/octet-stream");
+	text = g_ascii_strcasecmp(type, "text/plain") == 0;
+	html = g_ascii_strcasecmp(type, "text/html") == 0;
+	if (msg->nparts == w->cap) {
+		struct wm_part *np;
+
+		w->cap = w->cap == 0 ? 8 : w->cap * 2;
+		np = p_alloc(w->pool, w->cap * sizeof(*np));
+		if (msg->nparts > 0)
+			memcpy(np, msg->parts, msg->nparts * sizeof(*np));
+		msg->parts = np;
+	}
+	p = &msg->parts[msg->nparts];
+	memset(p, 0, sizeof(*p));
+	p->no = ++msg->nparts;
+	lower = g_ascii_strdown(type, -1);
+	p->type = p_strdup(w->pool, lower);
+	g_free(lower);
+	p->filename = pstr(w->pool, disp_name);
+	if (g_mime_object_get_content_id(part) != NULL)
+		p->content_id = pstr(w->pool,
+				     g_mime_object_get_content_id(part));
+	p->data = content(w->pool, part, &p->size);
+	g_free(type);
+
+	if ((text || html) && !is_attachment && disp_name == NULL) {
+		const char *cs = g_mime_object_get_content_type_parameter(
+			part, "charset");
+		const char *utf8 = wm_to_utf8(w->pool, p->data, p->size, cs);
+
+		if (text && msg->text == NULL) {
+			msg->text = utf8;
+			return;
+		}
+		if (html && msg->html == NULL) {
+			msg->html = utf8;
+			msg->html_len = strlen(utf8);
+			return;
+		}
+	}
+	/* an inline image that the HTML shows by cid is not an attachment
+	   to list; everything else with content is */
+	p->attachment = is_attachment || disp_name != NULL ||
+		GMIME_IS_MESSAGE_PART(part) ||
+		!(p->content_id != NULL &&
+		  strncmp(p->type, "image/", 6) == 0);
+}
+
+int wm_message_parse(struct pool *pool, const char *data, size_t len,
+		     struct wm_message *msg_r)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *m;
+	GDateTime *date;
+	struct walk w = { pool, msg_r, 0 };
+
+	message_init();
+	memset(msg_r, 0, sizeof(*msg_r));
+	stream = g_mime_stream_mem_new_with_buffer(data, len);
+	parser = g_mime_parser_new_with_stream(stream);
+	m = g_mime_parser_construct_message(parser, parser_opts);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (m == NULL)
+		return -1;
+	msg_r->subject = pstr(pool, g_mime_message_get_subject(m));
+	msg_r->from = addresses(pool, g_mime_message_get_from(m));
+	msg_r->from_addr = first_addr(pool, g_mime_message_get_from(m));
+	msg_r->to = addresses(pool, g_mime_message_get_to(m));
+	msg_r->cc = addresses(pool, g_mime_message_get_cc(m));
+	msg_r->reply_to = addresses(pool, g_mime_message_get_reply_to(m));
+	msg_r->message_id = pstr(pool, g_mime_message_get_message_id(m));
+	date = g_mime_message_get_date(m);
+	msg_r->date = date != NULL ? (time_t)g_date_time_to_unix(date) : 0;
+	g_mime_message_foreach(m, visit, &w);
+	g_object_unref(m);
+	return 0;
+}
