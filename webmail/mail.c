@@ -158,6 +158,9 @@ static void set_folders(struct web_req *req, const struct imapc_folder *f,
 		wcs_set(req->hdf, key, v); } while (0)
 		FSET("Raw", f[i].raw);
 		FSET("Name", f[i].name);
+		FSET("Leaf", f[i].delim != '\0' && strrchr(f[i].name,
+			f[i].delim) != NULL ? strrchr(f[i].name, f[i].delim) +
+			1 : f[i].name);
 		FSET("Special", special_name[f[i].special]);
 		FSET("Current", strcmp(f[i].raw, current) == 0 ? "1" : "");
 		FSET("NoSelect", f[i].noselect ? "1" : "");
@@ -210,18 +213,36 @@ static const char *criteria(struct pool *pool, const char *q, const char *in)
 	return p_printf(pool, "OR FROM %s SUBJECT %s", qq, qq);
 }
 
+/* list_key, list_reverse - the order the list was shown in */
+static enum imapc_sort_key list_key(struct web_req *req)
+{
+	const char *sort = form_get(&req->query, "sort");
+
+	for (size_t i = 0; sort != NULL &&
+	     i < sizeof(sort_keys) / sizeof(sort_keys[0]); i++)
+		if (strcmp(sort, sort_keys[i].key) == 0)
+			return sort_keys[i].sort;
+	return IMAPC_SORT_DATE;
+}
+
+static bool list_reverse(struct web_req *req)
+{
+	const char *order = form_get(&req->query, "order");
+
+	return order == NULL || strcmp(order, "asc") != 0;
+}
+
 /* ---- the list ------------------------------------------------------------ */
 
 int wm_page_mail(struct web_req *req)
 {
 	const char *f = form_get(&req->query, "f"), *error;
 	const char *sort = form_get(&req->query, "sort");
-	const char *order = form_get(&req->query, "order");
 	const char *q = form_get(&req->query, "q");
 	const char *in = form_get(&req->query, "in");
 	unsigned int page = query_uint(req, "page", 1);
 	unsigned int size = query_uint(req, "n", WM_PAGE_SIZE_DEFAULT);
-	enum imapc_sort_key key = IMAPC_SORT_DATE;
+	enum imapc_sort_key key = list_key(req);
 	struct imapc_folder *folders;
 	const struct imapc_folder *cur;
 	struct imapc_summary *sum;
@@ -232,12 +253,9 @@ int wm_page_mail(struct web_req *req)
 
 	if (f == NULL || *f == '\0')
 		f = "INBOX";
-	if (sort == NULL)
+	if (sort == NULL || key == IMAPC_SORT_DATE)
 		sort = "date";
-	for (size_t i = 0; i < sizeof(sort_keys) / sizeof(sort_keys[0]); i++)
-		if (strcmp(sort, sort_keys[i].key) == 0)
-			key = sort_keys[i].sort;
-	reverse = order == NULL || strcmp(order, "asc") != 0;
+	reverse = list_reverse(req);
 	if (size != 20 && size != 50 && size != 100)
 		size = WM_PAGE_SIZE_DEFAULT;
 	if (q != NULL && strlen(q) > WM_QUERY_MAX)
@@ -380,15 +398,31 @@ int wm_page_read(struct web_req *req)
 	struct wm_message msg;
 	struct imapc *c;
 	const char *f, *error;
-	uint32_t uid;
-	unsigned int shown = 0;
+	uint32_t uid, *order;
+	unsigned int shown = 0, norder;
 
 	if (open_message(req, &c, &f, &uid, &msg, NULL, NULL) <= 0)
 		return 0;
 	if (imapc_store_flag(c, &uid, 1, "\\Seen", true, &error) < 0)
 		log_warn("event=webmail_seen_failed user=%s error=%s",
 			 log_quote(user_of(req)), log_quote(error));
+	/* previous and next in the list's order (newest first unless the
+	   list said otherwise) */
+	if (imapc_sort(c, req->pool, list_key(req), list_reverse(req), "ALL",
+		       &order, &norder, &error) == 0) {
+		for (unsigned int i = 0; i < norder; i++) {
+			if (order[i] != uid)
+				continue;
+			if (i > 0)
+				set_fmt(req->hdf, "Msg.Prev", "%" PRIu32,
+					order[i - 1]);
+			if (i + 1 < norder)
+				set_fmt(req->hdf, "Msg.Next", "%" PRIu32,
+					order[i + 1]);
+		}
+	}
 	imapc_release(&c);
+	wcs_set(req->hdf, "Msg.Csrf", req->session->csrf);
 
 	req->csp = WM_READ_CSP;
 	wcs_set(req->hdf, "Msg.Folder", f);

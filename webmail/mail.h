@@ -10,5 +10,9 @@ int wm_page_read(struct web_req *req);
 int wm_page_body(struct web_req *req);
 int wm_page_part(struct web_req *req);
 int wm_action_mail(struct web_req *req);
+/* folders.c */
+int wm_page_folders(struct web_req *req);
+int wm_action_folders(struct web_req *req);
+int wm_page_source(struct web_req *req);
 
 #endif

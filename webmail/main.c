@@ -4,19 +4,38 @@
  */
 #include "config.h"
 
+#include "imapc.h"
 #include "mail.h"
+#include "pool.h"
+#include "web-req.h"
+#include "web-session.h"
 #include "web-portal.h"
 #include "web-server.h"
+
+/* wm_logout_post - end the session, and the user's IMAP connections in
+ * this process with it */
+static int wm_logout_post(struct web_req *req)
+{
+	const char *login = req->session != NULL ?
+		p_strdup(req->pool, req->session->principal.login) : NULL;
+	int ret = web_page_logout_post(req);
+
+	if (login != NULL)
+		imapc_forget(login);
+	return ret;
+}
 
 static const struct web_page wm_pages[] = {
 	{ "/", web_page_home, NULL, PAGE_AUTH },
 	{ "/login", web_page_login_get, web_page_login_post, PAGE_PUBLIC },
-	{ "/logout", NULL, web_page_logout_post, PAGE_AUTH },
+	{ "/logout", NULL, wm_logout_post, PAGE_AUTH },
 	{ "/mail", wm_page_mail, NULL, PAGE_AUTH },
 	{ "/mail/read", wm_page_read, NULL, PAGE_AUTH },
 	{ "/mail/body", wm_page_body, NULL, PAGE_AUTH },
 	{ "/mail/part", wm_page_part, NULL, PAGE_AUTH },
 	{ "/mail/action", NULL, wm_action_mail, PAGE_AUTH },
+	{ "/mail/folders", wm_page_folders, wm_action_folders, PAGE_AUTH },
+	{ "/mail/source", wm_page_source, NULL, PAGE_AUTH },
 	{ NULL, NULL, NULL, 0 },
 };
 

@@ -3,7 +3,20 @@
 <?cs set:Page.Title = Msg.Subject ?>
 <?cs include:"header.cs" ?>
 <article class="message">
-  <p class="back"><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:Msg.FolderEncoded ?>" accesskey="u"><?cs var:Lang.mail.back ?></a></p>
+  <nav class="msgnav">
+    <a href="<?cs var:Page.Base ?>/mail?f=<?cs var:Msg.FolderEncoded ?>" accesskey="u" id="back"><?cs var:Lang.mail.back ?></a>
+<?cs if:Msg.Prev ?>    <a href="<?cs var:Page.Base ?>/mail/read?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Prev ?>" id="prev" accesskey="k"><?cs var:Lang.mail.prev ?></a><?cs /if ?>
+<?cs if:Msg.Next ?>    <a href="<?cs var:Page.Base ?>/mail/read?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Next ?>" id="next" accesskey="j"><?cs var:Lang.mail.next ?></a><?cs /if ?>
+    <a href="<?cs var:Page.Base ?>/mail/source?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>" id="source"><?cs var:Lang.mail.source ?></a>
+    <a href="<?cs var:Page.Base ?>/mail/source?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>&amp;download=1" id="eml"><?cs var:Lang.mail.download_eml ?></a>
+    <form method="post" action="<?cs var:Page.Base ?>/mail/action" class="inline">
+      <input type="hidden" name="_csrf" value="<?cs var:Msg.Csrf ?>">
+      <input type="hidden" name="f" value="<?cs var:Msg.Folder ?>">
+      <input type="hidden" name="uid" value="<?cs var:Msg.Uid ?>">
+      <button name="op" value="unread"><?cs var:Lang.mail.mark_unread_one ?></button>
+      <button name="op" value="delete" class="danger"><?cs var:Lang.mail.delete ?></button>
+    </form>
+  </nav>
   <h1 id="subject"><?cs if:Msg.Subject ?><?cs var:Msg.Subject ?><?cs else ?><?cs var:Lang.mail.no_subject ?><?cs /if ?></h1>
   <dl class="headers">
     <dt><?cs var:Lang.mail.from ?></dt><dd id="from"><?cs var:Msg.From ?></dd>

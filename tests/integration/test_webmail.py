@@ -326,6 +326,89 @@ class WebmailTest(unittest.TestCase):
         self.assertEqual(r.status, 400)
         self.assertEqual(len(rows(self.page(c, "/mail").text)), n_before)
 
+    # ---- folders ----------------------------------------------------------
+
+    def folder_form(self, c, text, form_id):
+        forms = [f for f in parse_page(text).forms if f["action"].endswith("/mail/folders")]
+        self.assertTrue(forms, "no folder forms")
+        return forms[0]["inputs"]["_csrf"]
+
+    def test_folder_management(self):
+        login, password, c = self.user("fold", [simple("Keep me")])
+        r = self.page(c, "/mail/folders")
+        token = self.folder_form(c, r.text, "create-folder")
+        # add a top-level folder with a Chinese name, then a child in it
+        r = c.post("/mail/folders", {"_csrf": token, "op": "create", "name": "项目"})
+        self.assertEqual(r.status, 303, r)
+        r = c.post("/mail/folders", {"_csrf": token, "op": "create", "name": "二期",
+                                     "parent": "&mHl27g-"})
+        self.assertEqual(r.status, 303, r)
+        imap = imaplib.IMAP4("127.0.0.1", self.inst.imap_port)
+        imap.login(login, password)
+        names = [l.decode().rsplit(" ", 1)[-1].strip('"') for l in imap.list()[1]]
+        self.assertIn("&mHl27g-", names)
+        self.assertIn("&mHl27g-/&ToxnHw-", names)
+        # the pane shows them, the child indented
+        r = self.page(c, "/mail")
+        self.assertRegex(r.text, r'class="depth-1[^"]*" data-folder="&amp;mHl27g-/&amp;ToxnHw-"')
+        # refusals: empty name, a delimiter, a duplicate, a special folder
+        for fields, key in (({"name": ""}, "folder_name_empty"),
+                            ({"name": "a/b"}, "folder_name_bad"),
+                            ({"name": "项目"}, "folder_exists")):
+            fields.update({"_csrf": token, "op": "create"})
+            r = c.post("/mail/folders", fields)
+            self.assertEqual(r.status, 422, r)
+            self.assertIsNotNone(element_text(r.text, "form-error"), key)
+        r = c.post("/mail/folders", {"_csrf": token, "op": "rename", "f": "INBOX",
+                                     "name": "Other"})
+        self.assertEqual(r.status, 422)
+        r = c.post("/mail/folders", {"_csrf": token, "op": "delete", "f": "Trash"})
+        self.assertEqual(r.status, 422)
+        r = c.post("/mail/folders", {"_csrf": token, "op": "delete", "f": "NoSuch"})
+        self.assertEqual(r.status, 404)
+        r = c.post("/mail/folders", {"op": "create", "name": "x"})
+        self.assertEqual(r.status, 403)
+        # rename keeps the parent; delete asks first, then takes the children too
+        r = c.post("/mail/folders", {"_csrf": token, "op": "rename", "f": "&mHl27g-/&ToxnHw-",
+                                     "name": "三期"})
+        self.assertEqual(r.status, 303, r)
+        r = self.page(c, "/mail/folders?delete=%26mHl27g-")
+        confirm = find_form(r.text, "/mail/folders")
+        self.assertIsNotNone(element_text(r.text, "confirm-delete"))
+        self.assertIn("项目", element_text(r.text, "confirm-delete"))
+        r = c.post("/mail/folders", {"_csrf": token, "op": "delete", "f": "&mHl27g-"})
+        self.assertEqual(r.status, 303, r)
+        names = [l.decode().rsplit(" ", 1)[-1].strip('"') for l in imap.list()[1]]
+        self.assertFalse([n for n in names if n.startswith("&mHl27g-")], names)
+        imap.logout()
+        self.assertIsNotNone(confirm)
+
+    def test_source_prev_next_and_logout(self):
+        now = time.time()
+        msgs = [simple("First", date=email.utils.formatdate(now - 300)),
+                simple("Second", date=email.utils.formatdate(now - 200)),
+                simple("Third", date=email.utils.formatdate(now - 100))]
+        login, _, c = self.user("nav", msgs)
+        got = {s: u for u, s, _ in rows(self.page(c, "/mail").text)}
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % got["Second"])
+        links = {a.get("id"): a.get("href") for t, a in parse_page(r.text).tags if t == "a"}
+        self.assertIn("uid=%d" % got["Third"], links["prev"])     # newest first
+        self.assertIn("uid=%d" % got["First"], links["next"])
+        src = self.page(c, links["source"])
+        self.assertTrue(src.header("Content-Type").startswith("text/plain"))
+        self.assertIn(b"Subject: Second", src.body)
+        eml = self.page(c, links["eml"])
+        self.assertEqual(eml.header("Content-Type"), "message/rfc822")
+        self.assertIn("attachment", eml.header("Content-Disposition"))
+        self.assertEqual(eml.body, src.body)
+        # after logout the pages need a login again
+        token = find_form(r.text, "/logout")["inputs"]["_csrf"]
+        r = c.post("/logout", {"_csrf": token})
+        self.assertEqual(r.status, 303)
+        r = c.get("/mail")
+        self.assertEqual(r.status, 303)
+        self.assertEqual(r.location_path, "/login")
+
 
 if __name__ == "__main__":
     unittest.main()
