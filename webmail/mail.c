@@ -196,21 +196,107 @@ static struct imapc *connect_with_folders(struct web_req *req,
 	return c;
 }
 
-/* criteria - the IMAP search program of a quick search */
-static const char *criteria(struct pool *pool, const char *q, const char *in)
-{
-	const char *qq;
+/* the advanced search's fields: (form field, IMAP key) */
+static const struct {
+	const char *field, *key;
+} text_keys[] = {
+	{ "a_from", "FROM" }, { "a_to", "TO" }, { "a_subject", "SUBJECT" },
+	{ "a_body", "TEXT" },
+};
 
-	if (q == NULL || *q == '\0')
-		return "ALL";
-	qq = imapc_quote(pool, q);
-	if (in != NULL && strcmp(in, "from") == 0)
-		return p_printf(pool, "FROM %s", qq);
-	if (in != NULL && strcmp(in, "subject") == 0)
-		return p_printf(pool, "SUBJECT %s", qq);
-	if (in != NULL && strcmp(in, "body") == 0)
-		return p_printf(pool, "TEXT %s", qq);
-	return p_printf(pool, "OR FROM %s SUBJECT %s", qq, qq);
+/* imap_date - "2024-03-05" as "5-Mar-2024", NULL if it is not a date */
+static const char *imap_date(struct pool *pool, const char *s)
+{
+	static const char *mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	unsigned int y, m, d;
+	char tail;
+
+	if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 ||
+	    y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31)
+		return NULL;
+	return p_printf(pool, "%u-%s-%u", d, mon[m - 1], y);
+}
+
+/* criteria - the IMAP search program of the quick search (q, in) and the
+ * advanced one (all given fields must match); NULL with *key_r the
+ * message for a field that is not valid. *extra_r is the query string
+ * that carries the search to the next page and the other orders. */
+static const char *criteria(struct web_req *req, const char **key_r,
+			    const char **extra_r)
+{
+	struct pool *pool = req->pool;
+	const char *q = form_get(&req->query, "q");
+	const char *in = form_get(&req->query, "in");
+	struct buf *c = buf_new_pool(pool, 0), *extra = buf_new_pool(pool, 0);
+
+	if (q != NULL && *q != '\0') {
+		const char *qq = imapc_quote(pool, q);
+
+		if (in != NULL && strcmp(in, "from") == 0)
+			buf_addf(c, "FROM %s", qq);
+		else if (in != NULL && strcmp(in, "subject") == 0)
+			buf_addf(c, "SUBJECT %s", qq);
+		else if (in != NULL && strcmp(in, "body") == 0)
+			buf_addf(c, "TEXT %s", qq);
+		else
+			buf_addf(c, "OR FROM %s SUBJECT %s", qq, qq);
+	}
+	for (size_t i = 0; i < sizeof(text_keys) / sizeof(text_keys[0]);
+	     i++) {
+		const char *v = form_get(&req->query, text_keys[i].field);
+
+		if (v == NULL || *v == '\0')
+			continue;
+		if (strlen(v) > WM_QUERY_MAX) {
+			*key_r = "search_too_long";
+			return NULL;
+		}
+		buf_addf(c, "%s%s %s", c->len > 0 ? " " : "", text_keys[i].key,
+			 imapc_quote(pool, v));
+		buf_addf(extra, "&%s=%s", text_keys[i].field,
+			 url_encode(pool, v));
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *field = i == 0 ? "since" : "before";
+		const char *v = form_get(&req->query, field), *d;
+
+		if (v == NULL || *v == '\0')
+			continue;
+		d = imap_date(pool, v);
+		if (d == NULL) {
+			*key_r = "search_bad_date";
+			return NULL;
+		}
+		buf_addf(c, "%s%s %s", c->len > 0 ? " " : "",
+			 i == 0 ? "SENTSINCE" : "SENTBEFORE", d);
+		buf_addf(extra, "&%s=%s", field, url_encode(pool, v));
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *field = i == 0 ? "min_kb" : "max_kb";
+		const char *v = form_get(&req->query, field);
+		unsigned int kb;
+
+		if (v == NULL || *v == '\0')
+			continue;
+		if (str_to_uint(v, &kb) < 0 || kb > 4000000) {
+			*key_r = "search_bad_size";
+			return NULL;
+		}
+		buf_addf(c, "%s%s %u", c->len > 0 ? " " : "",
+			 i == 0 ? "LARGER" : "SMALLER", kb * 1024);
+		buf_addf(extra, "&%s=%u", field, kb);
+	}
+	if (form_get(&req->query, "unread") != NULL) {
+		buf_addf(c, "%sUNSEEN", c->len > 0 ? " " : "");
+		buf_adds(extra, "&unread=1");
+	}
+	if (form_get(&req->query, "flagged") != NULL) {
+		buf_addf(c, "%sFLAGGED", c->len > 0 ? " " : "");
+		buf_adds(extra, "&flagged=1");
+	}
+	*extra_r = extra->len > 0 ? extra->data : "";
+	return c->len > 0 ? c->data : "ALL";
 }
 
 /* list_key, list_reverse - the order the list was shown in */
@@ -249,6 +335,8 @@ int wm_page_mail(struct web_req *req)
 	unsigned int nf, nuids, nsum, pages, first;
 	uint32_t *uids, exists;
 	struct imapc *c;
+	const char *search, *extra, *form_error = NULL;
+	int status = 200;
 	bool reverse;
 
 	if (f == NULL || *f == '\0')
@@ -260,6 +348,13 @@ int wm_page_mail(struct web_req *req)
 		size = WM_PAGE_SIZE_DEFAULT;
 	if (q != NULL && strlen(q) > WM_QUERY_MAX)
 		return web_fail(req, 400, "bad_request");
+	search = criteria(req, &form_error, &extra);
+	if (search == NULL) {
+		/* shown on the page, with the folder as it is */
+		search = "ALL";
+		extra = "";
+		status = 422;
+	}
 
 	c = connect_with_folders(req, &folders, &nf);
 	if (c == NULL)
@@ -270,8 +365,8 @@ int wm_page_mail(struct web_req *req)
 		return web_fail(req, 404, "not_found");
 	}
 	if (imapc_select(c, f, &exists, &error) < 0 ||
-	    imapc_sort(c, req->pool, key, reverse, criteria(req->pool, q, in),
-		       &uids, &nuids, &error) < 0) {
+	    imapc_sort(c, req->pool, key, reverse, search, &uids, &nuids,
+		       &error) < 0) {
 		imapc_release(&c);
 		return imap_unavailable(req, error);
 	}
@@ -335,7 +430,21 @@ int wm_page_mail(struct web_req *req)
 		wcs_set(req->hdf, p_printf(req->pool, "%sAttach", pre),
 			m->has_attachment ? "1" : "");
 	}
-	return web_render(req, 200, "mail.cs");
+	wcs_set(req->hdf, "List.Extra", extra);
+	if (form_error != NULL)
+		wcs_set(req->hdf, "Page.FormError", form_error);
+	for (const struct form_field *fl = req->query.first; fl != NULL;
+	     fl = fl->next)
+		if (strncmp(fl->name, "a_", 2) == 0 ||
+		    strcmp(fl->name, "since") == 0 ||
+		    strcmp(fl->name, "before") == 0 ||
+		    strcmp(fl->name, "min_kb") == 0 ||
+		    strcmp(fl->name, "max_kb") == 0 ||
+		    strcmp(fl->name, "unread") == 0 ||
+		    strcmp(fl->name, "flagged") == 0)
+			wcs_set(req->hdf, p_printf(req->pool, "Adv.%s",
+						   fl->name), fl->value);
+	return web_render(req, status, "mail.cs");
 }
 
 /* ---- one message ---------------------------------------------------------- */

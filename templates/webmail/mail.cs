@@ -15,6 +15,26 @@
     </select>
     <button type="submit"><?cs var:Lang.mail.search ?></button>
   </form>
+  <details class="advanced"<?cs if:subcount(Adv) > 0 || Page.FormError ?> open<?cs /if ?>>
+    <summary><?cs var:Lang.mail.advanced ?></summary>
+    <form method="get" action="<?cs var:Page.Base ?>/mail" id="advanced">
+      <input type="hidden" name="f" value="<?cs var:List.Folder ?>">
+      <label><?cs var:Lang.mail.from ?> <input name="a_from" maxlength="200" value="<?cs var:Adv.a_from ?>"></label>
+      <label><?cs var:Lang.mail.to ?> <input name="a_to" maxlength="200" value="<?cs var:Adv.a_to ?>"></label>
+      <label><?cs var:Lang.mail.subject ?> <input name="a_subject" maxlength="200" value="<?cs var:Adv.a_subject ?>"></label>
+      <label><?cs var:Lang.mail.in_body ?> <input name="a_body" maxlength="200" value="<?cs var:Adv.a_body ?>"></label>
+      <label><?cs var:Lang.mail.since ?> <input type="date" name="since" value="<?cs var:Adv.since ?>"></label>
+      <label><?cs var:Lang.mail.before ?> <input type="date" name="before" value="<?cs var:Adv.before ?>"></label>
+      <label><?cs var:Lang.mail.min_kb ?> <input type="number" min="0" name="min_kb" value="<?cs var:Adv.min_kb ?>"></label>
+      <label><?cs var:Lang.mail.max_kb ?> <input type="number" min="0" name="max_kb" value="<?cs var:Adv.max_kb ?>"></label>
+      <label><input type="checkbox" name="unread" value="1"<?cs if:Adv.unread ?> checked<?cs /if ?>> <?cs var:Lang.mail.only_unread ?></label>
+      <label><input type="checkbox" name="flagged" value="1"<?cs if:Adv.flagged ?> checked<?cs /if ?>> <?cs var:Lang.mail.only_flagged ?></label>
+      <button type="submit"><?cs var:Lang.mail.search ?></button>
+    </form>
+  </details>
+<?cs if:Page.FormError ?>
+  <p class="error" id="form-error" role="alert"><?cs var:Lang.mail[Page.FormError] ?></p>
+<?cs /if ?>
   <h1><?cs if:List.Special ?><?cs var:Lang.folder[List.Special] ?><?cs else ?><?cs var:List.FolderName ?><?cs /if ?>
     <span class="count" id="total"><?cs var:List.Total ?></span></h1>
   <form method="post" action="<?cs var:Page.Base ?>/mail/action" id="listform">
@@ -34,7 +54,7 @@
       </select>
       <button name="op" value="move"><?cs var:Lang.mail.move ?></button>
     </div>
-<?cs def:sortlink(key) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?>&amp;n=<?cs var:List.Size ?>&amp;sort=<?cs var:key ?>&amp;order=<?cs if:List.Sort == key && List.Order == "desc" ?>asc<?cs else ?>desc<?cs /if ?>"<?cs if:List.Sort == key ?> class="sorted <?cs var:List.Order ?>"<?cs /if ?>><?cs var:Lang.mail[key] ?></a><?cs /def ?>
+<?cs def:sortlink(key) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;n=<?cs var:List.Size ?>&amp;sort=<?cs var:key ?>&amp;order=<?cs if:List.Sort == key && List.Order == "desc" ?>asc<?cs else ?>desc<?cs /if ?>"<?cs if:List.Sort == key ?> class="sorted <?cs var:List.Order ?>"<?cs /if ?>><?cs var:Lang.mail[key] ?></a><?cs /def ?>
     <table class="messages" id="messages">
       <thead><tr>
         <th class="sel"><span class="sr"><?cs var:Lang.mail.select ?></span></th>
@@ -61,7 +81,7 @@
     <p class="empty" id="empty"><?cs var:Lang.mail.empty ?></p>
 <?cs /if ?>
   </form>
-<?cs def:pagelink(p, label) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?>&amp;sort=<?cs var:List.Sort ?>&amp;order=<?cs var:List.Order ?>&amp;n=<?cs var:List.Size ?>&amp;page=<?cs var:p ?>"<?cs if:p == List.Page ?> aria-current="page"<?cs /if ?>><?cs var:label ?></a><?cs /def ?>
+<?cs def:pagelink(p, label) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;sort=<?cs var:List.Sort ?>&amp;order=<?cs var:List.Order ?>&amp;n=<?cs var:List.Size ?>&amp;page=<?cs var:p ?>"<?cs if:p == List.Page ?> aria-current="page"<?cs /if ?>><?cs var:label ?></a><?cs /def ?>
 <?cs if:List.Pages > 1 ?>
   <nav class="pager" aria-label="<?cs var:Lang.mail.pages ?>">
     <?cs call:pagelink(1, Lang.mail.first) ?>

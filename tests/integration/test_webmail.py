@@ -158,6 +158,34 @@ class WebmailTest(unittest.TestCase):
         r = self.page(c, "/mail?f=INBOX&q=" + urllib.parse.quote('x") ALL (FROM "'))
         self.assertEqual(rows(r.text), [])
 
+    def test_advanced_search(self):
+        big = ("x" * 70 + "\n") * 430
+        msgs = [simple("Budget 2023", date="Mon, 06 Mar 2023 10:00:00 +0000",
+                       frm="Finance <fin@outside.test>"),
+                simple("Budget 2024", date="Tue, 05 Mar 2024 10:00:00 +0000",
+                       frm="Finance <fin@outside.test>", body=big),
+                simple("Party", date="Tue, 05 Mar 2024 11:00:00 +0000")]
+        login, _, c = self.user("adv", msgs)
+        def subjects(q):
+            return sorted(s for _, s, _ in rows(self.page(c, "/mail?f=INBOX&" + q).text))
+        self.assertEqual(subjects("a_from=fin%40outside.test"), ["Budget 2023", "Budget 2024"])
+        self.assertEqual(subjects("a_from=fin&a_subject=2024"), ["Budget 2024"])
+        self.assertEqual(subjects("a_from=fin&min_kb=20"), ["Budget 2024"])
+        self.assertEqual(subjects("a_from=fin&max_kb=20"), ["Budget 2023"])
+        self.assertEqual(subjects("sort=date&since=2024-01-01"), ["Budget 2024", "Party"])
+        self.assertEqual(subjects("before=2024-01-01"), ["Budget 2023"])
+        # the search is carried into the sort links
+        r = self.page(c, "/mail?f=INBOX&a_from=fin")
+        self.assertIn("a_from=fin", html.unescape(re.search(
+            r'<th class="subject"><a href="([^"]+)"', r.text).group(1)))
+        # a bad field is a message on the page, the list is left as it is
+        for q, key in (("since=5.3.2024", "search_bad_date"), ("min_kb=lots", "search_bad_size"),
+                       ("a_subject=" + "y" * 300, "search_too_long")):
+            r = c.get("/mail?f=INBOX&" + q)
+            self.assertEqual(r.status, 422, q)
+            self.assertIsNotNone(element_text(r.text, "form-error"), q)
+            self.assertEqual(len(rows(r.text)), 3, q)
+
     # ---- reading --------------------------------------------------------
 
     def test_read_plain_text_escaped_and_marked_seen(self):
