@@ -708,6 +708,25 @@ int wm_page_part(struct web_req *req)
 
 /* ---- actions ------------------------------------------------------------- */
 
+/* confirm_page - "really?" for emptying a folder or deleting for good,
+ * with a form that posts the same action again, confirmed */
+static int confirm_page(struct web_req *req, const struct imapc_folder *cur,
+			const char *op, const uint32_t *uids, unsigned int n)
+{
+	wcs_set(req->hdf, "Confirm.Op", op);
+	wcs_set(req->hdf, "Confirm.Folder", cur->raw);
+	wcs_set(req->hdf, "Confirm.FolderEncoded",
+		url_encode(req->pool, cur->raw));
+	wcs_set(req->hdf, "Confirm.Special", special_name[cur->special]);
+	wcs_set(req->hdf, "Confirm.Name", cur->name);
+	wcs_set_int(req->hdf, "Confirm.Count",
+		    strcmp(op, "empty") == 0 ? cur->messages : n);
+	for (unsigned int i = 0; i < n; i++)
+		set_fmt(req->hdf, p_printf(req->pool, "Confirm.Uids.%u", i),
+			"%" PRIu32, uids[i]);
+	return web_render(req, 200, "confirm.cs");
+}
+
 int wm_action_mail(struct web_req *req)
 {
 	const char *f = form_get(&req->post, "f");
@@ -717,7 +736,7 @@ int wm_action_mail(struct web_req *req)
 	uint32_t *uids = p_alloc(req->pool, WM_UIDS_MAX * sizeof(*uids));
 	unsigned int n = 0, nf;
 	struct imapc_folder *folders;
-	const struct imapc_folder *trash = NULL;
+	const struct imapc_folder *trash = NULL, *cur;
 	struct imapc *c;
 	uint32_t exists;
 	int ret = 0;
@@ -738,11 +757,23 @@ int wm_action_mail(struct web_req *req)
 	c = connect_with_folders(req, &folders, &nf);
 	if (c == NULL)
 		return 0;
-	if (find_folder(folders, nf, f) == NULL ||
+	cur = find_folder(folders, nf, f);
+	if (cur == NULL ||
 	    (to != NULL && *to != '\0' && find_folder(folders, nf, to) ==
 	     NULL)) {
 		imapc_release(&c);
 		return web_fail(req, 404, "not_found");
+	}
+	if (strcmp(op, "empty") == 0 && cur->special != IMAPC_TRASH &&
+	    cur->special != IMAPC_JUNK) {
+		imapc_release(&c);
+		return web_fail(req, 400, "bad_request");
+	}
+	/* what cannot be undone is asked once more */
+	if ((strcmp(op, "empty") == 0 || (strcmp(op, "purge") == 0 && n > 0))
+	    && form_get(&req->post, "confirm") == NULL) {
+		imapc_release(&c);
+		return confirm_page(req, cur, op, uids, n);
 	}
 	for (unsigned int i = 0; i < nf; i++)
 		if (folders[i].special == IMAPC_TRASH)
@@ -751,7 +782,17 @@ int wm_action_mail(struct web_req *req)
 		imapc_release(&c);
 		return imap_unavailable(req, error);
 	}
-	if (n == 0)
+	if (strcmp(op, "empty") == 0) {
+		uint32_t *all;
+		unsigned int nall;
+
+		ret = imapc_sort(c, req->pool, IMAPC_SORT_ARRIVAL, false,
+				 "ALL", &all, &nall, &error);
+		if (ret == 0 && nall > 0)
+			ret = imapc_store_flag(c, all, nall, "\\Deleted", true,
+					       &error) < 0 ? -1 :
+				imapc_expunge(c, all, nall, &error);
+	} else if (n == 0)
 		;	/* nothing selected: back to the list */
 	else if (strcmp(op, "read") == 0 || strcmp(op, "unread") == 0)
 		ret = imapc_store_flag(c, uids, n, "\\Seen",

@@ -6,6 +6,7 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title><?cs var:Page.Title ?> · <?cs var:Lang.portal[Page.Portal] ?> · <?cs var:Lang.product ?></title>
 <link rel="stylesheet" href="<?cs var:Page.Static ?>/css/mailhive.css">
+<?cs if:Page.Script ?><script src="<?cs var:Page.Static ?>/js/<?cs var:Page.Script ?>" defer></script><?cs /if ?>
 </head>
 <body class="portal-<?cs var:Page.Portal ?>">
 <header class="topbar">

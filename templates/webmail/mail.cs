@@ -1,5 +1,6 @@
 <?cs # The folder pane and the message list of one folder. ?>
 <?cs set:Page.Title = List.FolderName ?>
+<?cs set:Page.Script = "webmail.js" ?>
 <?cs include:"header.cs" ?>
 <div class="mail">
 <?cs include:"folders.cs" ?>
@@ -45,7 +46,11 @@
       <button name="op" value="unread"><?cs var:Lang.mail.mark_unread ?></button>
       <button name="op" value="flag"><?cs var:Lang.mail.flag ?></button>
       <button name="op" value="unflag"><?cs var:Lang.mail.unflag ?></button>
-      <button name="op" value="delete" class="danger"><?cs var:Lang.mail.delete ?></button>
+      <button name="op" value="delete" class="danger" id="delete"><?cs var:Lang.mail.delete ?></button>
+      <button name="op" value="purge" class="danger"><?cs var:Lang.mail.purge ?></button>
+<?cs if:List.Special == "trash" || List.Special == "junk" ?>
+      <button name="op" value="empty" class="danger" id="empty-folder"><?cs var:Lang.mail.empty_folder ?></button>
+<?cs /if ?>
       <select name="to" aria-label="<?cs var:Lang.mail.move_to ?>">
         <option value=""><?cs var:Lang.mail.move_to ?></option>
 <?cs each:fo = Folders ?><?cs if:!fo.NoSelect && !fo.Current ?>
@@ -57,7 +62,7 @@
 <?cs def:sortlink(key) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;n=<?cs var:List.Size ?>&amp;sort=<?cs var:key ?>&amp;order=<?cs if:List.Sort == key && List.Order == "desc" ?>asc<?cs else ?>desc<?cs /if ?>"<?cs if:List.Sort == key ?> class="sorted <?cs var:List.Order ?>"<?cs /if ?>><?cs var:Lang.mail[key] ?></a><?cs /def ?>
     <table class="messages" id="messages">
       <thead><tr>
-        <th class="sel"><span class="sr"><?cs var:Lang.mail.select ?></span></th>
+        <th class="sel"><input type="checkbox" id="select-all" aria-label="<?cs var:Lang.mail.select_all ?>"></th>
         <th class="flags"><span class="sr"><?cs var:Lang.mail.flags ?></span></th>
         <th class="from"><?cs call:sortlink("from") ?></th>
         <th class="subject"><?cs call:sortlink("subject") ?></th>

@@ -1,6 +1,7 @@
 <?cs # One message: headers, body (text, or the sanitized HTML in a
      sandboxed frame), attachments. ?>
 <?cs set:Page.Title = Msg.Subject ?>
+<?cs set:Page.Script = "webmail.js" ?>
 <?cs include:"header.cs" ?>
 <article class="message">
   <nav class="msgnav">

@@ -186,6 +186,44 @@ class WebmailTest(unittest.TestCase):
             self.assertIsNotNone(element_text(r.text, "form-error"), q)
             self.assertEqual(len(rows(r.text)), 3, q)
 
+    def test_empty_trash_and_purge_ask_first(self):
+        login, _, c = self.user("empty", [simple("A"), simple("B"), simple("C")])
+        r = self.page(c, "/mail")
+        token = self.csrf(c, r.text)
+        self.assertNotIn('id="empty-folder"', r.text)      # only in Trash and Junk
+        uids = {s: u for u, s, _ in rows(r.text)}
+        # delete permanently: a confirmation first, nothing gone yet
+        r = c.post("/mail/action", [("_csrf", token), ("f", "INBOX"), ("op", "purge"),
+                                    ("uid", uids["A"])])
+        self.assertEqual(r.status, 200)
+        form = find_form(r.text, "/mail/action")
+        self.assertEqual(form["inputs"]["confirm"], "1")
+        self.assertEqual(len(rows(self.page(c, "/mail").text)), 3)
+        r = c.post("/mail/action", [("_csrf", token), ("f", "INBOX"), ("op", "purge"),
+                                    ("uid", uids["A"]), ("confirm", "1")])
+        self.assertEqual(r.status, 303)
+        self.assertEqual(sorted(s for _, s, _ in rows(self.page(c, "/mail").text)), ["B", "C"])
+        # empty: refused outside Trash/Junk, confirmed in Trash
+        r = c.post("/mail/action", [("_csrf", token), ("f", "INBOX"), ("op", "empty"),
+                                    ("confirm", "1")])
+        self.assertEqual(r.status, 400)
+        c.post("/mail/action", [("_csrf", token), ("f", "INBOX"), ("op", "delete"),
+                                ("uid", uids["B"]), ("uid", uids["C"])])
+        r = self.page(c, "/mail?f=Trash")
+        self.assertIn('id="empty-folder"', r.text)
+        self.assertEqual(len(rows(r.text)), 2)
+        r = c.post("/mail/action", [("_csrf", token), ("f", "Trash"), ("op", "empty")])
+        self.assertIn("(2)", element_text(r.text, "confirm-text"))
+        self.assertEqual(len(rows(self.page(c, "/mail?f=Trash").text)), 2)
+        r = c.post("/mail/action", [("_csrf", token), ("f", "Trash"), ("op", "empty"),
+                                    ("confirm", "1")])
+        self.assertEqual(r.status, 303)
+        self.assertEqual(rows(self.page(c, "/mail?f=Trash").text), [])
+        # the script that selects all and reads the keyboard is served
+        js = c.get("/static/js/webmail.js")
+        self.assertEqual(js.status, 200)
+        self.assertIn(b"select-all", js.body)
+
     # ---- reading --------------------------------------------------------
 
     def test_read_plain_text_escaped_and_marked_seen(self):
