@@ -88,10 +88,22 @@ struct imapc {
 	bool in_use;
 	bool retire;		/* imapc_forget() while in use */
 	char *selected;		/* raw name of the selected folder */
+	uint32_t sel_validity, sel_next, sel_exists;	/* of its SELECT */
+	/* the last SORT answer: the same command on the same folder with the
+	 * same UIDVALIDITY, UIDNEXT and message count sorts the same set of
+	 * (unchanging) messages, unless its criteria look at flags */
+	struct {
+		char *folder, *line;
+		uint32_t validity, next, exists;
+		uint32_t *uids;
+		unsigned int n;
+	} sorted;
 	char error[512];
 };
 
 static struct imapc slots[IMAPC_POOL_MAX];
+
+static void sort_forget(struct imapc *c);
 static char acquire_error[512];
 
 /* ==== small helpers ===================================================== */
@@ -421,6 +433,13 @@ static int reconnect(struct imapc *c, const char **error_r)
 			c->selected = NULL;
 			return -1;
 		}
+		if (c->imap->imap_selection_info != NULL) {
+			c->sel_validity =
+				c->imap->imap_selection_info->sel_uidvalidity;
+			c->sel_next = c->imap->imap_selection_info->sel_uidnext;
+			c->sel_exists =
+				c->imap->imap_selection_info->sel_exists;
+		}
 	}
 	return 0;
 }
@@ -435,6 +454,7 @@ static void slot_close(struct imapc *c, bool polite)
 	gone(c);
 	free(c->user);
 	free(c->selected);
+	sort_forget(c);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -826,6 +846,9 @@ int imapc_select(struct imapc *c, const char *raw, uint32_t *exists_r,
 	if (run(c, "SELECT", op_select, (void *)raw, true, error_r) < 0)
 		return -1;
 	c->selected = xstrdup(raw);
+	c->sel_validity = c->imap->imap_selection_info->sel_uidvalidity;
+	c->sel_next = c->imap->imap_selection_info->sel_uidnext;
+	c->sel_exists = c->imap->imap_selection_info->sel_exists;
 	*exists_r = c->imap->imap_selection_info->sel_exists;
 	return 0;
 }
@@ -1149,6 +1172,57 @@ static int op_sort(struct imapc *c, void *arg)
 	return ctx->got ? MAILIMAP_NO_ERROR : MAILIMAP_ERROR_PARSE;
 }
 
+static void sort_forget(struct imapc *c)
+{
+	free(c->sorted.folder);
+	free(c->sorted.line);
+	free(c->sorted.uids);
+	memset(&c->sorted, 0, sizeof(c->sorted));
+}
+
+/* sort_cached - the remembered answer to line, when it still holds */
+static bool sort_cached(struct imapc *c, const char *line, struct pool *pool,
+			uint32_t **uids_r, unsigned int *n_r)
+{
+	if (c->sorted.line == NULL || c->selected == NULL ||
+	    strcmp(c->sorted.line, line) != 0 ||
+	    strcmp(c->sorted.folder, c->selected) != 0 ||
+	    c->sorted.validity != c->sel_validity ||
+	    c->sorted.next != c->sel_next ||
+	    c->sorted.exists != c->sel_exists || c->sel_next == 0)
+		return false;
+	*uids_r = p_new(pool, uint32_t, c->sorted.n + 1);
+	memcpy(*uids_r, c->sorted.uids, c->sorted.n * sizeof(uint32_t));
+	*n_r = c->sorted.n;
+	return true;
+}
+
+/* sort_remember - keep an answer whose criteria do not look at flags */
+static void sort_remember(struct imapc *c, const char *line,
+			  const char *criteria, const uint32_t *uids,
+			  unsigned int n)
+{
+	static const char *const flag_words[] = {
+		"SEEN", "FLAGGED", "ANSWERED", "DELETED", "DRAFT", "RECENT",
+		"NEW", "OLD", "KEYWORD", "MODSEQ",
+	};
+
+	sort_forget(c);
+	if (c->selected == NULL || c->sel_next == 0)
+		return;
+	for (size_t i = 0; i < N_ELEMENTS(flag_words); i++)
+		if (strstr(criteria, flag_words[i]) != NULL)
+			return;
+	c->sorted.folder = xstrdup(c->selected);
+	c->sorted.line = xstrdup(line);
+	c->sorted.validity = c->sel_validity;
+	c->sorted.next = c->sel_next;
+	c->sorted.exists = c->sel_exists;
+	c->sorted.uids = xmalloc((n + 1) * sizeof(uint32_t));
+	memcpy(c->sorted.uids, uids, n * sizeof(uint32_t));
+	c->sorted.n = n;
+}
+
 int imapc_sort(struct imapc *c, struct pool *pool, enum imapc_sort_key key,
 	       bool reverse, const char *criteria, uint32_t **uids_r,
 	       unsigned int *n_r, const char **error_r)
@@ -1182,6 +1256,8 @@ int imapc_sort(struct imapc *c, struct pool *pool, enum imapc_sort_key key,
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.line = p_printf(pool, "UID SORT (%s%s) UTF-8 %s\r\n",
 			    reverse ? "REVERSE " : "", keys[key], criteria);
+	if (sort_cached(c, ctx.line, pool, uids_r, n_r))
+		return 0;
 	if (run(c, "UID SORT", op_sort, &ctx, true, error_r) < 0)
 		return -1;
 	uids = p_new(pool, uint32_t,
@@ -1191,6 +1267,7 @@ int imapc_sort(struct imapc *c, struct pool *pool, enum imapc_sort_key key,
 		uids[n++] = *(uint32_t *)clist_content(it);
 	*uids_r = uids;
 	*n_r = n;
+	sort_remember(c, ctx.line, criteria, uids, n);
 	return 0;
 }
 

@@ -1198,7 +1198,7 @@ void imapd_worker_main(const struct tls_listener *listeners,
 	 * other IMAP servers); what must survive asks for a synchronous
 	 * commit itself: APPEND, COPY and MOVE (imapd_durable) */
 	if (getenv("PGOPTIONS") == NULL)
-		setenv("PGOPTIONS", "-c synchronous_commit=off -c plan_cache_mode=force_generic_plan", 1);
+		setenv("PGOPTIONS", "-c synchronous_commit=off", 1);
 	service_start("imap");
 	W.listeners = listeners;
 	W.nlisteners = nlisteners;
