@@ -25,10 +25,10 @@
 <?cs if:Session.Login ?>
 <nav class="mainnav" aria-label="<?cs var:Lang.nav.label ?>">
   <ul>
-    <li><a href="<?cs var:Page.Base ?>/" aria-current="page"><?cs var:Lang.nav.home ?></a></li>
+    <li><a href="<?cs var:Page.Base ?>/"<?cs if:!Page.Nav ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav.home ?></a></li>
 <?cs each:item = Nav ?>
 <?cs if:item.Path ?>
-    <li><a href="<?cs var:Page.Base ?><?cs var:item.Path ?>"><?cs var:Lang.nav[item.Key] ?></a></li>
+    <li><a href="<?cs var:Page.Base ?><?cs var:item.Path ?>"<?cs if:Page.Nav == item.Key ?> aria-current="page"<?cs /if ?>><?cs var:Lang.nav[item.Key] ?></a></li>
 <?cs else ?>
     <li><span class="disabled" title="<?cs var:Lang.home.soon ?>"><?cs var:Lang.nav[item.Key] ?></span></li>
 <?cs /if ?>

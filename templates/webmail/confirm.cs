@@ -1,6 +1,7 @@
 <?cs # Asked before what cannot be undone: emptying Trash or Junk,
      deleting messages for good. ?>
 <?cs set:Page.Title = Lang.mail.confirm_title ?>
+<?cs set:Page.Nav = "mail" ?>
 <?cs include:"header.cs" ?>
 <section class="confirm">
   <h1><?cs var:Lang.mail.confirm_title ?></h1>

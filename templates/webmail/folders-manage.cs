@@ -1,5 +1,6 @@
 <?cs # Folder management: add, rename, delete (confirmed first). ?>
 <?cs set:Page.Title = Lang.folders.title ?>
+<?cs set:Page.Nav = "mail" ?>
 <?cs include:"header.cs" ?>
 <section class="manage-folders">
   <p class="back"><a href="<?cs var:Page.Base ?>/mail"><?cs var:Lang.mail.back ?></a></p>

@@ -1,6 +1,7 @@
 <?cs # The folder pane and the message list of one folder. ?>
 <?cs set:Page.Title = List.FolderName ?>
 <?cs set:Page.Script = "webmail.js" ?>
+<?cs set:Page.Nav = "mail" ?>
 <?cs include:"header.cs" ?>
 <div class="mail">
 <?cs include:"folders.cs" ?>

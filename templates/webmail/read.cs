@@ -2,6 +2,7 @@
      sandboxed frame), attachments. ?>
 <?cs set:Page.Title = Msg.Subject ?>
 <?cs set:Page.Script = "webmail.js" ?>
+<?cs set:Page.Nav = "mail" ?>
 <?cs include:"header.cs" ?>
 <article class="message">
   <nav class="msgnav">

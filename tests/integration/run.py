@@ -10,7 +10,8 @@ instance (harness.Instance), runs the tests, stops the instance and prints
 `integration: N passed, N failed` as the last line.
 
 With --e2e: starts an instance, runs `node --test tests/e2e/` with
-MH_BASE_URL, MH_ALICE_PASSWORD and MH_SCREENSHOT_DIR set, and stops it.
+MH_BASE_URL, MH_SMTP_PORT, MH_ALICE_PASSWORD and MH_SCREENSHOT_DIR set, and
+stops it.
 
 The exit status is non-zero when anything failed.
 """
@@ -110,6 +111,7 @@ def run_e2e(args):
         env = dict(os.environ)
         env["MH_BASE_URL"] = inst.base_url
         env["MH_ALICE_PASSWORD"] = inst.password_of("alice@example.test")
+        env["MH_SMTP_PORT"] = str(inst.smtp_port)
         env.setdefault("MH_SCREENSHOT_DIR", os.path.join(harness.ROOT, "tests/e2e/screenshots"))
         rc = subprocess.run(["node", "--test", "tests/e2e/"], cwd=harness.ROOT,
                             env=env, stdin=subprocess.DEVNULL, timeout=600).returncode
