@@ -544,7 +544,10 @@ int wm_page_read(struct web_req *req)
 	wcs_set(req->hdf, "Msg.Cc", msg.cc);
 	wcs_set(req->hdf, "Msg.Date", fmt_date(req->pool, msg.date));
 	wcs_set(req->hdf, "Msg.Html", msg.html != NULL ? "1" : "");
-	wcs_set(req->hdf, "Msg.Text", msg.text != NULL ? msg.text : "");
+	/* our own escaping and markup only (message.c), hence uvar: */
+	wcs_set(req->hdf, "Msg.TextHtml", wm_text_html(req->pool,
+		msg.text != NULL ? msg.text : "",
+		hdf_get_value(req->hdf, "Lang.mail.quoted", "...")));
 	for (unsigned int i = 0; i < msg.nparts; i++) {
 		const struct wm_part *p = &msg.parts[i];
 		const char *pre;

@@ -16,6 +16,7 @@
 
 #include <gmime/gmime.h>
 
+#include "buf.h"
 #include "message.h"
 #include "pool.h"
 
@@ -270,4 +271,100 @@ int wm_message_parse(struct pool *pool, const char *data, size_t len,
 	g_mime_message_foreach(m, visit, &w);
 	g_object_unref(m);
 	return 0;
+}
+
+/* ---- plain text as HTML ---------------------------------------------------- */
+
+static void escape_to(struct buf *out, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		switch (s[i]) {
+		case '&': buf_adds(out, "&amp;"); break;
+		case '<': buf_adds(out, "&lt;"); break;
+		case '>': buf_adds(out, "&gt;"); break;
+		case '"': buf_adds(out, "&quot;"); break;
+		case '\'': buf_adds(out, "&#39;"); break;
+		default: buf_addc(out, s[i]); break;
+		}
+	}
+}
+
+/* url_len - length of an http(s) URL at s, 0 if there is none; ends at
+ * white space, quotes or angle brackets, trailing punctuation left out */
+static size_t url_len(const char *s, size_t len)
+{
+	size_t n;
+
+	if (!(len > 8 && g_ascii_strncasecmp(s, "https://", 8) == 0) &&
+	    !(len > 7 && g_ascii_strncasecmp(s, "http://", 7) == 0))
+		return 0;
+	for (n = 0; n < len; n++) {
+		unsigned char ch = (unsigned char)s[n];
+
+		if (ch <= ' ' || ch == '"' || ch == '<' || ch == '>' ||
+		    ch == '\'' || ch == 0x7f)
+			break;
+	}
+	while (n > 0 && strchr(".,;:!?)]}", s[n - 1]) != NULL)
+		n--;
+	return n > 8 ? n : 0;	/* more than "https://" */
+}
+
+/* line_html - one line, escaped, its URLs made links */
+static void line_html(struct buf *out, const char *s, size_t len)
+{
+	size_t i = 0, start = 0;
+
+	while (i < len) {
+		size_t u = (i == 0 || !g_ascii_isalnum(s[i - 1])) ?
+			url_len(s + i, len - i) : 0;
+
+		if (u == 0) {
+			i++;
+			continue;
+		}
+		escape_to(out, s + start, i - start);
+		buf_adds(out, "<a href=\"");
+		escape_to(out, s + i, u);
+		buf_adds(out, "\" target=\"_blank\" rel=\"noopener noreferrer\">");
+		escape_to(out, s + i, u);
+		buf_adds(out, "</a>");
+		i += u;
+		start = i;
+	}
+	escape_to(out, s + start, len - start);
+}
+
+const char *wm_text_html(struct pool *pool, const char *text,
+			 const char *quoted_label)
+{
+	struct buf *out = buf_new_pool(pool, 0);
+	bool in_quote = false;
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		bool quoted = len > 0 && p[0] == '>';
+
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (quoted && !in_quote) {
+			buf_adds(out, "<details class=\"quoted\"><summary>");
+			escape_to(out, quoted_label, strlen(quoted_label));
+			buf_adds(out, "</summary>");
+			in_quote = true;
+		} else if (!quoted && in_quote) {
+			buf_adds(out, "</details>");
+			in_quote = false;
+		}
+		line_html(out, p, len);
+		buf_addc(out, '\n');
+		p = nl != NULL ? nl + 1 : p + len;
+		if (nl == NULL)
+			break;
+	}
+	if (in_quote)
+		buf_adds(out, "</details>");
+	return out->data != NULL ? out->data : "";
 }

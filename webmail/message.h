@@ -47,4 +47,11 @@ int wm_message_parse(struct pool *pool, const char *data, size_t len,
 const char *wm_to_utf8(struct pool *pool, const char *data, size_t len,
 		       const char *charset);
 
+/* wm_text_html - plain text as HTML for a <div class="text">: every
+ * character escaped, http(s) URLs made links that open in a new window,
+ * runs of quoted lines ("> ...") folded under a <details> whose summary
+ * is quoted_label (escaped too). The only markup is our own. */
+const char *wm_text_html(struct pool *pool, const char *text,
+			 const char *quoted_label);
+
 #endif

@@ -1649,7 +1649,7 @@ static GMimeStream *data_stream(void *ctx)
 static void meta_envelope(struct pool *pool, struct mime_meta *meta,
 			  const char *header, size_t len)
 {
-	struct buf *b = buf_new_pool(pool, 512);
+	struct buf *b = buf_new_pool(pool, 0);
 
 	imap_mime_envelope(header, imap_mime_header_len(header, len), b);
 	meta->imap_envelope = b->data;

@@ -29,7 +29,7 @@
 <?cs if:Msg.Html ?>
   <iframe class="body" id="htmlbody" sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" title="<?cs var:Lang.mail.body ?>" src="<?cs var:Page.Base ?>/mail/body?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>"></iframe>
 <?cs else ?>
-  <pre class="body" id="textbody"><?cs var:Msg.Text ?></pre>
+  <div class="body text" id="textbody"><?cs uvar:Msg.TextHtml ?></div>
 <?cs /if ?>
 <?cs if:subcount(Msg.Parts) > 0 ?>
   <section class="attachments" aria-label="<?cs var:Lang.mail.attachments ?>">

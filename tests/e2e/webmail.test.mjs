@@ -456,7 +456,7 @@ test('a text message with markup in it shows the markup as text', { timeout: 600
   const resp = await page.goto(new URL(rows[plainSubject].href, baseUrl).href, NAV);
   assert.equal(resp.status(), 200, `reading ${plainSubject}: HTTP ${resp.status()}`);
   assert.equal(await page.locator('#htmlbody').count(), 0, 'a text message shown in a frame');
-  const pre = await page.locator('pre#textbody').innerText();
+  const pre = await page.locator('#textbody').innerText();
   assert.ok(pre.includes('<script>window.__pwned=1</script>'), `text body: ${JSON.stringify(pre)}`);
   assert.ok(pre.includes('\n.a line with one leading dot\n..and one with two\n.\nend'),
     `dot-stuffed lines came back wrong: ${JSON.stringify(pre)}`);

@@ -238,6 +238,23 @@ class WebmailTest(unittest.TestCase):
         got = rows(self.page(c, "/mail").text)
         self.assertNotIn("unread", got[0][2])
 
+    def test_text_links_and_quotes(self):
+        body = ("See https://example.org/a?x=1&y=<2> now.\n"
+                "On Monday Bob wrote:\n> an old line\n> javascript:alert(1)\n"
+                "My answer, not http://x\" onmouseover=\"alert(1).\n")
+        login, _, c = self.user("links", [simple("Links", body=body)])
+        uid = rows(self.page(c, "/mail").text)[0][0]
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % uid)
+        page = parse_page(r.text)
+        links = [a for t, a in page.tags if t == "a" and a.get("target") == "_blank"]
+        self.assertEqual([a["href"] for a in links], ["https://example.org/a?x=1&y="])
+        self.assertEqual(links[0]["rel"], "noopener noreferrer")
+        self.assertRegex(r.text, r'<details class="quoted"><summary>Quoted text</summary>'
+                                 r'&gt; an old line\n&gt; javascript:alert\(1\)\n</details>')
+        self.assertNotIn('onmouseover="', r.text)
+        # the text itself is all there
+        self.assertIn("My answer, not http://x", element_text(r.text, "textbody"))
+
     def test_html_body_sanitized_in_sandboxed_frame(self):
         doc = ('<p>Hello <b>there</b></p><script>alert(1)</script>'
                 '<img src=x onerror="alert(2)"><a href="javascript:alert(3)">x</a>'

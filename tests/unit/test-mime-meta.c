@@ -222,6 +222,29 @@ START_TEST(test_plain_ascii)
 }
 END_TEST
 
+/* a header far bigger than a typical ENVELOPE: stored whole */
+START_TEST(test_big_envelope)
+{
+	struct buf *msg = buf_new_pool(test_pool, 0), *env;
+	struct mime_meta *m;
+	const char *error;
+
+	buf_adds(msg, "From: a@example.com\r\nTo: ");
+	for (int i = 0; i < 300; i++)
+		buf_addf(msg, "%sPerson %d <person%d@example.org>",
+			 i > 0 ? ",\r\n " : "", i, i);
+	buf_adds(msg, "\r\nSubject: big\r\n\r\nbody\r\n");
+	ck_assert_int_eq(mime_meta_parse_data(test_pool, msg->data, msg->len,
+					      NULL, &m, &error), 0);
+	env = buf_new_pool(test_pool, 0);
+	imap_mime_envelope(msg->data, imap_mime_header_len(msg->data,
+							   msg->len), env);
+	ck_assert_uint_gt(env->len, 10000);
+	ck_assert_str_eq(m->imap_envelope, env->data);
+	ck_assert(strstr(m->imap_envelope, "\"person299\"") != NULL);
+}
+END_TEST
+
 START_TEST(test_utf8_b)
 {
 	struct mime_meta *m = parse_file("utf8-b.eml");
@@ -686,6 +709,7 @@ Suite *mime_meta_suite(void)
 	tcase_add_unchecked_fixture(files, meta_start, NULL);
 	tcase_add_checked_fixture(files, setup, teardown);
 	tcase_add_test(files, test_plain_ascii);
+	tcase_add_test(files, test_big_envelope);
 	tcase_add_test(files, test_utf8_b);
 	tcase_add_test(files, test_utf8_q);
 	tcase_add_test(files, test_gb2312_label_gbk_chars);
