@@ -197,7 +197,8 @@ void *p_memdup(struct pool *pool, const void *data, size_t len)
 {
 	void *p = p_alloc(pool, len + 1);
 
-	memcpy(p, data, len);
+	if (len > 0)	/* data may be NULL then */
+		memcpy(p, data, len);
 	return p;
 }
 

@@ -9,6 +9,8 @@
 # and the directory of each is added to the include path. A target that
 # needs a library names it on a line of its own
 #   fuzz-libs: -lgumbo
+# and the pkg-config packages whose flags it needs on a third:
+#   fuzz-pkg: gmime-3.0
 # which is added to the link.
 # Its seeds live in tests/fuzz/corpus/NAME/ (never written to; the
 # fuzzer works on a copy). Crash, leak and timeout inputs are written to
@@ -66,6 +68,12 @@ for target in tests/fuzz/fuzz-*.c; do
 		head -n 1 | sed 's/\*\/.*//')
 	libs=$(sed -n 's/.*fuzz-libs:[[:space:]]*//p' "$target" |
 		head -n 1 | sed 's/\*\/.*//')
+	pkgs=$(sed -n 's/.*fuzz-pkg:[[:space:]]*//p' "$target" |
+		head -n 1 | sed 's/\*\/.*//')
+	if [ -n "$pkgs" ]; then
+		# shellcheck disable=SC2086 # a list of package names
+		libs="$libs $(pkg-config --cflags --libs $pkgs)"
+	fi
 	bin=$work/fuzz-$name
 	log=$work/$name.log
 	# each source's directory is an include directory (backend/ headers)
