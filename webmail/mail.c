@@ -30,6 +30,7 @@
 #include <glib.h>
 
 #include "buf.h"
+#include "db.h"
 #include "html-sanitize.h"
 #include "imapc.h"
 #include "log.h"
@@ -532,6 +533,13 @@ int wm_page_read(struct web_req *req)
 	}
 	imapc_release(&c);
 	wcs_set(req->hdf, "Msg.Csrf", req->session->csrf);
+	{
+		const char *done = form_get(&req->query, "done");
+
+		if (done != NULL && (strcmp(done, "contact") == 0 ||
+				     strcmp(done, "block") == 0))
+			wcs_set(req->hdf, "Msg.Done", done);
+	}
 
 	req->csp = WM_READ_CSP;
 	wcs_set(req->hdf, "Msg.Folder", f);
@@ -821,4 +829,65 @@ int wm_action_mail(struct web_req *req)
 		return imap_unavailable(req, error);
 	return web_redirect(req, p_printf(req->pool, "/mail?f=%s",
 					  url_encode(req->pool, f)));
+}
+
+/* ---- the sender: address book, block list --------------------------------- */
+
+/* wm_action_sender - POST f, uid, op=contact|block: the message's sender
+ * (read from the message, not from the form) goes into the user's
+ * address book or block list; then back to the message */
+int wm_action_sender(struct web_req *req)
+{
+	const char *f = form_get(&req->post, "f");
+	const char *u = form_get(&req->post, "uid");
+	const char *op = form_get(&req->post, "op");
+	const char *error, *params[3];
+	struct imapc_summary *sum;
+	unsigned int uid, n;
+	uint32_t exists, id;
+	struct imapc *c;
+	char user[32];
+	PGresult *res;
+
+	if (f == NULL || u == NULL || op == NULL ||
+	    str_to_uint(u, &uid) < 0 || uid == 0 ||
+	    (strcmp(op, "contact") != 0 && strcmp(op, "block") != 0))
+		return web_fail(req, 400, "bad_request");
+	c = imapc_acquire(user_of(req), &error);
+	if (c == NULL)
+		return imap_unavailable(req, error);
+	id = uid;
+	if (imapc_select(c, f, &exists, &error) < 0 ||
+	    imapc_summaries(c, req->pool, &id, 1, &sum, &n, &error) < 0 ||
+	    n != 1 || strchr(sum[0].from_addr, '@') == NULL) {
+		imapc_release(&c);
+		return web_fail(req, 404, "not_found");
+	}
+	imapc_release(&c);
+	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
+	params[0] = user;
+	params[1] = sum[0].from_addr;
+	params[2] = sum[0].from_name;
+	if (strcmp(op, "contact") == 0)
+		res = db_query(req->pool,
+			"INSERT INTO contacts (user_id, name, emails)"
+			" SELECT $1::bigint, $3, ARRAY[lower($2)]"
+			" WHERE NOT EXISTS (SELECT 1 FROM contacts WHERE"
+			"  user_id = $1::bigint AND lower($2) = ANY(emails))",
+			3, params);
+	else
+		res = db_query(req->pool,
+			"INSERT INTO block_list (user_id, pattern)"
+			" VALUES ($1::bigint, lower($2))"
+			" ON CONFLICT (user_id, pattern) DO NOTHING", 2, params);
+	if (res == NULL) {
+		log_error("event=webmail_sender_failed op=%s error=%s", op,
+			  log_quote(db_error()));
+		return web_fail(req, 503, "unavailable");
+	}
+	log_info("event=webmail_sender op=%s user=%s sender=%s", op,
+		 log_quote(user_of(req)), log_quote(sum[0].from_addr));
+	return web_redirect(req, p_printf(req->pool,
+		"/mail/read?f=%s&uid=%u&done=%s", url_encode(req->pool, f), uid,
+		op));
 }

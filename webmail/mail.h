@@ -10,6 +10,7 @@ int wm_page_read(struct web_req *req);
 int wm_page_body(struct web_req *req);
 int wm_page_part(struct web_req *req);
 int wm_action_mail(struct web_req *req);
+int wm_action_sender(struct web_req *req);
 /* folders.c */
 int wm_page_folders(struct web_req *req);
 int wm_action_folders(struct web_req *req);

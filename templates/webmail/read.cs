@@ -18,7 +18,15 @@
       <button name="op" value="unread"><?cs var:Lang.mail.mark_unread_one ?></button>
       <button name="op" value="delete" class="danger"><?cs var:Lang.mail.delete ?></button>
     </form>
+    <form method="post" action="<?cs var:Page.Base ?>/mail/sender" class="inline" id="sender-form">
+      <input type="hidden" name="_csrf" value="<?cs var:Msg.Csrf ?>">
+      <input type="hidden" name="f" value="<?cs var:Msg.Folder ?>">
+      <input type="hidden" name="uid" value="<?cs var:Msg.Uid ?>">
+      <button name="op" value="contact" id="add-contact"><?cs var:Lang.mail.add_contact ?></button>
+      <button name="op" value="block" id="block-sender"><?cs var:Lang.mail.block_sender ?></button>
+    </form>
   </nav>
+<?cs if:Msg.Done ?>  <p class="notice" id="notice" role="status"><?cs var:Lang.mail["done_" + Msg.Done] ?></p><?cs /if ?>
   <h1 id="subject"><?cs if:Msg.Subject ?><?cs var:Msg.Subject ?><?cs else ?><?cs var:Lang.mail.no_subject ?><?cs /if ?></h1>
   <dl class="headers">
     <dt><?cs var:Lang.mail.from ?></dt><dd id="from"><?cs var:Msg.From ?></dd>

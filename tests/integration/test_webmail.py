@@ -335,6 +335,42 @@ class WebmailTest(unittest.TestCase):
         # a part that is not there
         self.page(c, "/mail/part?f=INBOX&uid=%d&part=99" % uid, status=404)
 
+    def test_sender_to_address_book_and_block_list(self):
+        spam = "Pushy Seller <seller@outside.test>"
+        login, _, c = self.user("sender", [simple("Buy now", frm=spam)])
+        uid = rows(self.page(c, "/mail").text)[0][0]
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % uid)
+        token = find_form(r.text, "/mail/sender")["inputs"]["_csrf"]
+        q = harness.sql_literal(login)
+        for _ in range(2):      # twice: still one contact
+            r = c.post("/mail/sender", {"_csrf": token, "f": "INBOX", "uid": uid,
+                                        "op": "contact"})
+            self.assertEqual(r.status, 303, r)
+        self.assertEqual(self.inst.psql_value(
+            "SELECT count(*) || ' ' || min(name) || ' ' || min(emails[1]) FROM contacts"
+            " WHERE user_id = (SELECT id FROM users WHERE address = %s)" % q),
+            "1 Pushy Seller seller@outside.test")
+        r = self.page(c, urllib.parse.urlsplit(r.header("Location")).path + "?" +
+                      urllib.parse.urlsplit(r.header("Location")).query)
+        self.assertIn("address book", element_text(r.text, "notice"))
+        r = c.post("/mail/sender", {"_csrf": token, "f": "INBOX", "uid": uid, "op": "block"})
+        self.assertEqual(r.status, 303, r)
+        # the block list is what mailhived reads at RCPT: the next one is refused
+        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port, timeout=30) as s:
+            s.ehlo("outside.test")
+            s.mail("seller@outside.test")
+            code, msg = s.rcpt(login)
+        self.assertEqual(code, 550, msg)
+        self.assertIn(b"5.7.1", msg)
+        # refusals: another user's message number, a bad op, no token
+        r = c.post("/mail/sender", {"_csrf": token, "f": "INBOX", "uid": uid + 50,
+                                    "op": "block"})
+        self.assertEqual(r.status, 404)
+        r = c.post("/mail/sender", {"_csrf": token, "f": "INBOX", "uid": uid, "op": "x"})
+        self.assertEqual(r.status, 400)
+        r = c.post("/mail/sender", {"f": "INBOX", "uid": uid, "op": "block"})
+        self.assertEqual(r.status, 403)
+
     # ---- refusals -------------------------------------------------------
 
     def test_bad_and_foreign_references(self):
