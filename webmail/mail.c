@@ -319,6 +319,34 @@ static bool list_reverse(struct web_req *req)
 	return order == NULL || strcmp(order, "asc") != 0;
 }
 
+/* page_size - the list's page size: the one asked for (then kept as the
+ * user's preference), else the user's preference */
+static unsigned int page_size(struct web_req *req, unsigned int asked)
+{
+	char user[32], size[16];
+	const char *params[2] = { user, size };
+	PGresult *res;
+	unsigned int n;
+
+	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
+	if (asked == 20 || asked == 50 || asked == 100) {
+		snprintf(size, sizeof(size), "%u", asked);
+		if (db_query(req->pool, "UPDATE users SET list_page_size ="
+			     " $2::integer WHERE id = $1::bigint AND"
+			     " list_page_size <> $2::integer", 2, params) ==
+		    NULL)
+			log_warn("event=webmail_pref_failed error=%s",
+				 log_quote(db_error()));
+		return asked;
+	}
+	res = db_query(req->pool, "SELECT list_page_size FROM users WHERE"
+		       " id = $1::bigint", 1, params);
+	if (res == NULL || db_ntuples(res) != 1 ||
+	    str_to_uint(db_value(res, 0, 0), &n) < 0)
+		return WM_PAGE_SIZE_DEFAULT;
+	return n;
+}
+
 /* ---- the list ------------------------------------------------------------ */
 
 int wm_page_mail(struct web_req *req)
@@ -328,7 +356,7 @@ int wm_page_mail(struct web_req *req)
 	const char *q = form_get(&req->query, "q");
 	const char *in = form_get(&req->query, "in");
 	unsigned int page = query_uint(req, "page", 1);
-	unsigned int size = query_uint(req, "n", WM_PAGE_SIZE_DEFAULT);
+	unsigned int size = query_uint(req, "n", 0);
 	enum imapc_sort_key key = list_key(req);
 	struct imapc_folder *folders;
 	const struct imapc_folder *cur;
@@ -345,8 +373,7 @@ int wm_page_mail(struct web_req *req)
 	if (sort == NULL || key == IMAPC_SORT_DATE)
 		sort = "date";
 	reverse = list_reverse(req);
-	if (size != 20 && size != 50 && size != 100)
-		size = WM_PAGE_SIZE_DEFAULT;
+	size = page_size(req, size);
 	if (q != NULL && strlen(q) > WM_QUERY_MAX)
 		return web_fail(req, 400, "bad_request");
 	search = criteria(req, &form_error, &extra);

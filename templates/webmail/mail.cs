@@ -88,6 +88,9 @@
 <?cs /if ?>
   </form>
 <?cs def:pagelink(p, label) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;sort=<?cs var:List.Sort ?>&amp;order=<?cs var:List.Order ?>&amp;n=<?cs var:List.Size ?>&amp;page=<?cs var:p ?>"<?cs if:p == List.Page ?> aria-current="page"<?cs /if ?>><?cs var:label ?></a><?cs /def ?>
+  <p class="pagesize" id="pagesize"><?cs var:Lang.mail.per_page ?>
+<?cs each:n = Lang.mail.sizes ?>    <a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;sort=<?cs var:List.Sort ?>&amp;order=<?cs var:List.Order ?>&amp;n=<?cs var:n ?>"<?cs if:n == List.Size ?> aria-current="true"<?cs /if ?>><?cs var:n ?></a>
+<?cs /each ?>  </p>
 <?cs if:List.Pages > 1 ?>
   <nav class="pager" aria-label="<?cs var:Lang.mail.pages ?>">
     <?cs call:pagelink(1, Lang.mail.first) ?>

@@ -139,6 +139,17 @@ class WebmailTest(unittest.TestCase):
         self.assertIn("page=2", r.text)
         r = self.page(c, "/mail?f=INBOX&n=20&sort=date&order=asc&page=2")
         self.assertEqual([s for _, s, _ in rows(r.text)], ["Item %02d" % i for i in range(20, 25)])
+        # the size chosen last is kept: without n the list has 20 rows
+        r = self.page(c, "/mail?f=INBOX&sort=date&order=asc")
+        self.assertEqual(len(rows(r.text)), 20)
+        self.assertEqual(self.inst.psql_value(
+            "SELECT list_page_size FROM users WHERE address = %s" %
+            harness.sql_literal(login)), "20")
+        r = self.page(c, "/mail?f=INBOX&n=100")
+        self.assertEqual(len(rows(self.page(c, "/mail").text)), 25)
+        r = self.page(c, "/mail?f=INBOX&n=7")          # not offered: the kept one
+        self.assertEqual(len(rows(r.text)), 25)
+        self.page(c, "/mail?f=INBOX&n=20")
         # a page past the end shows the last one
         r = self.page(c, "/mail?f=INBOX&n=20&sort=date&order=asc&page=99")
         self.assertEqual(len(rows(r.text)), 5)
