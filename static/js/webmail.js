@@ -5,6 +5,7 @@
 //          x      select it                  # or Delete  delete selected
 //          /      search
 //   read:  j / k  next / previous message    u  back to the list
+//          p      print
 //          # or Delete  delete this message  r  reply (when there is one)
 'use strict';
 
@@ -16,6 +17,14 @@
         box.checked = all.checked;
       }
     });
+  }
+
+  // printing needs the script; without it the button stays hidden and
+  // the browser's own Print gives the same page (print style sheet)
+  const print = document.getElementById('print');
+  if (print) {
+    print.hidden = false;
+    print.addEventListener('click', () => window.print());
   }
 
   function typing(target) {
@@ -66,6 +75,12 @@
         break;
       case 'r':
         done = follow('reply');
+        break;
+      case 'p':
+        if (print) {
+          window.print();
+          done = true;
+        }
         break;
       case 'x': {
         const row = document.activeElement && document.activeElement.closest('tr');

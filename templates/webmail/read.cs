@@ -9,6 +9,7 @@
     <a href="<?cs var:Page.Base ?>/mail?f=<?cs var:Msg.FolderEncoded ?>" accesskey="u" id="back"><?cs var:Lang.mail.back ?></a>
 <?cs if:Msg.Prev ?>    <a href="<?cs var:Page.Base ?>/mail/read?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Prev ?>" id="prev" accesskey="k"><?cs var:Lang.mail.prev ?></a><?cs /if ?>
 <?cs if:Msg.Next ?>    <a href="<?cs var:Page.Base ?>/mail/read?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Next ?>" id="next" accesskey="j"><?cs var:Lang.mail.next ?></a><?cs /if ?>
+    <button type="button" id="print" hidden><?cs var:Lang.mail.print ?></button>
     <a href="<?cs var:Page.Base ?>/mail/source?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>" id="source"><?cs var:Lang.mail.source ?></a>
     <a href="<?cs var:Page.Base ?>/mail/source?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>&amp;download=1" id="eml"><?cs var:Lang.mail.download_eml ?></a>
     <form method="post" action="<?cs var:Page.Base ?>/mail/action" class="inline">

@@ -463,6 +463,13 @@ test('a text message with markup in it shows the markup as text', { timeout: 600
   assert.equal(await page.locator('script:not([src])').count(), 0, 'an inline script on the reading page');
   assert.equal(await page.evaluate(() => typeof window.__pwned), 'undefined', 'the text body ran');
   await page.screenshot({ path: join(screenshotDir, 'webmail-read.png'), fullPage: true });
+  // our own script runs under the page's CSP: the print button shows, and
+  // "u" goes back to the list
+  assert.ok(await page.locator('#print').isVisible(), 'webmail.js did not run');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname.endsWith('/mail'), { timeout: 15000 }),
+    page.keyboard.press('u'),
+  ]);
   verdict(browserProblems());
 });
 
