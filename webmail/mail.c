@@ -50,6 +50,10 @@
 
 /* the CSP of a message body: nothing runs, nothing loads but our own
  * part URLs and data: images, inline styles are fine */
+/* the same when the user asked for the remote images of this message */
+#define WM_BODY_CSP_IMAGES "sandbox; default-src 'none';" \
+	" style-src 'unsafe-inline'; img-src 'self' data: https: http:;" \
+	" frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
 #define WM_BODY_CSP "sandbox; default-src 'none'; style-src 'unsafe-inline';" \
 	" img-src 'self' data:; frame-ancestors 'self'; base-uri 'none';" \
 	" form-action 'none'"
@@ -579,6 +583,8 @@ int wm_page_read(struct web_req *req)
 	wcs_set(req->hdf, "Msg.Cc", msg.cc);
 	wcs_set(req->hdf, "Msg.Date", fmt_date(req->pool, msg.date));
 	wcs_set(req->hdf, "Msg.Html", msg.html != NULL ? "1" : "");
+	wcs_set(req->hdf, "Msg.Images",
+		form_get(&req->query, "images") != NULL ? "1" : "");
 	/* our own escaping and markup only (message.c), hence uvar: */
 	wcs_set(req->hdf, "Msg.TextHtml", wm_text_html(req->pool,
 		msg.text != NULL ? msg.text : "",
@@ -654,7 +660,9 @@ int wm_page_body(struct web_req *req)
 	if (open_message(req, &c, &f, &uid, &msg, NULL, NULL) <= 0)
 		return 0;
 	imapc_release(&c);
-	req->csp = WM_BODY_CSP;
+	/* remote images only when the user asked, for this message */
+	opts.allow_remote_images = form_get(&req->query, "images") != NULL;
+	req->csp = opts.allow_remote_images ? WM_BODY_CSP_IMAGES : WM_BODY_CSP;
 	req->frame_same_origin = true;
 	cc.req = req;
 	cc.msg = &msg;

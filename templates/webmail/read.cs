@@ -36,7 +36,8 @@
     <dt><?cs var:Lang.mail.date ?></dt><dd id="date"><?cs var:Msg.Date ?></dd>
   </dl>
 <?cs if:Msg.Html ?>
-  <iframe class="body" id="htmlbody" sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" title="<?cs var:Lang.mail.body ?>" src="<?cs var:Page.Base ?>/mail/body?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>"></iframe>
+<?cs if:!Msg.Images ?>  <p class="images"><a href="<?cs var:Page.Base ?>/mail/read?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>&amp;images=1" id="show-images"><?cs var:Lang.mail.show_images ?></a></p>
+<?cs /if ?>  <iframe class="body" id="htmlbody" sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer" title="<?cs var:Lang.mail.body ?>" src="<?cs var:Page.Base ?>/mail/body?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?><?cs if:Msg.Images ?>&amp;images=1<?cs /if ?>"></iframe>
 <?cs else ?>
   <div class="body text" id="textbody"><?cs uvar:Msg.TextHtml ?></div>
 <?cs /if ?>

@@ -288,6 +288,19 @@ class WebmailTest(unittest.TestCase):
         self.assertIn("<b>there</b>", body.text)
         for bad in ("<script", "onerror", "javascript:", "tracker.outside.test"):
             self.assertNotIn(bad, body.text)
+        # remote images only when asked for, and then the CSP allows them
+        link = [a for t, a in parse_page(r.text).tags if t == "a" and a.get("id") == "show-images"]
+        self.assertEqual(len(link), 1)
+        r2 = self.page(c, link[0]["href"])
+        frame2 = [a for t, a in parse_page(r2.text).tags if t == "iframe"][0]
+        self.assertIn("images=1", frame2["src"])
+        self.assertNotIn("show-images", r2.text)
+        body2 = self.page(c, frame2["src"])
+        self.assertIn('src="http://tracker.outside.test/p.gif"', body2.text)
+        self.assertIn("img-src 'self' data: https: http:",
+                      body2.header("Content-Security-Policy"))
+        for bad in ("<script", "onerror", "javascript:"):
+            self.assertNotIn(bad, body2.text)
 
     def test_charsets(self):
         gbk_subject = email.header.Header("季度报告", "gbk").encode()
