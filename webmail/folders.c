@@ -29,20 +29,6 @@
 
 #define WM_FOLDER_NAME_MAX 200
 
-static const char *special_key[] = {
-	[IMAPC_NONE] = "", [IMAPC_INBOX] = "inbox", [IMAPC_DRAFTS] = "drafts",
-	[IMAPC_SENT] = "sent", [IMAPC_JUNK] = "junk", [IMAPC_TRASH] = "trash",
-};
-
-static const struct imapc_folder *find(const struct imapc_folder *f,
-				       unsigned int n, const char *raw)
-{
-	for (unsigned int i = 0; raw != NULL && i < n; i++)
-		if (strcmp(f[i].raw, raw) == 0)
-			return &f[i];
-	return NULL;
-}
-
 /* is_below - child is a subfolder (at any depth) of parent */
 static bool is_below(const struct imapc_folder *child,
 		     const struct imapc_folder *parent)
@@ -58,7 +44,7 @@ static int show(struct web_req *req, const struct imapc_folder *f,
 		unsigned int n, const char *error_key, int status)
 {
 	const char *del = form_get(&req->query, "delete");
-	const struct imapc_folder *victim = find(f, n, del);
+	const struct imapc_folder *victim = wm_find_folder(f, n, del);
 
 	for (unsigned int i = 0; i < n; i++) {
 		const char *pre = p_printf(req->pool, "Folders.%u.", i);
@@ -67,10 +53,9 @@ static int show(struct web_req *req, const struct imapc_folder *f,
 		wcs_set(req->hdf, p_printf(req->pool, "%sName", pre),
 			f[i].name);
 		wcs_set(req->hdf, p_printf(req->pool, "%sLeaf", pre),
-			f[i].delim != '\0' && strrchr(f[i].name, f[i].delim) ?
-			strrchr(f[i].name, f[i].delim) + 1 : f[i].name);
+			wm_folder_leaf(&f[i]));
 		wcs_set(req->hdf, p_printf(req->pool, "%sSpecial", pre),
-			special_key[f[i].special]);
+			wm_special_name(f[i].special));
 		wcs_set(req->hdf, p_printf(req->pool, "%sEncoded", pre),
 			url_encode(req->pool, f[i].raw));
 		wcs_set_int(req->hdf, p_printf(req->pool, "%sDepth", pre),
@@ -101,16 +86,10 @@ int wm_page_folders(struct web_req *req)
 {
 	struct imapc_folder *f;
 	unsigned int n;
-	const char *error;
-	struct imapc *c = imapc_acquire(req->session->principal.login,
-					&error);
+	struct imapc *c = wm_connect_with_folders(req, &f, &n);
 
-	if (c == NULL || imapc_folders(c, req->pool, &f, &n, &error) < 0) {
-		imapc_release(&c);
-		log_error("event=webmail_imap_failed error=%s",
-			  log_quote(error));
-		return web_fail(req, 503, "mail_unavailable");
-	}
+	if (c == NULL)
+		return 0;
 	imapc_release(&c);
 	return show(req, f, n, NULL, 200);
 }
@@ -154,16 +133,12 @@ int wm_action_folders(struct web_req *req)
 
 	if (op == NULL)
 		return web_fail(req, 400, "bad_request");
-	c = imapc_acquire(req->session->principal.login, &error);
-	if (c == NULL || imapc_folders(c, req->pool, &f, &n, &error) < 0) {
-		imapc_release(&c);
-		log_error("event=webmail_imap_failed error=%s",
-			  log_quote(error));
-		return web_fail(req, 503, "mail_unavailable");
-	}
+	c = wm_connect_with_folders(req, &f, &n);
+	if (c == NULL)
+		return 0;
 	delim = n > 0 ? f[0].delim : '/';
-	folder = find(f, n, target);
-	parent = find(f, n, parent_raw);
+	folder = wm_find_folder(f, n, target);
+	parent = wm_find_folder(f, n, parent_raw);
 
 	if (strcmp(op, "create") == 0) {
 		if (parent_raw != NULL && *parent_raw != '\0' &&
@@ -176,7 +151,7 @@ int wm_action_folders(struct web_req *req)
 			goto form_error;
 		raw = parent != NULL ? p_printf(req->pool, "%s%c%s",
 						parent->raw, delim, enc) : enc;
-		if (find(f, n, raw) != NULL) {
+		if (wm_find_folder(f, n, raw) != NULL) {
 			key = "folder_exists";
 			goto form_error;
 		}
@@ -200,7 +175,7 @@ int wm_action_folders(struct web_req *req)
 			raw = slash != NULL ? p_printf(req->pool, "%.*s%s",
 				(int)(slash - folder->raw + 1), folder->raw,
 				enc) : enc;
-			if (find(f, n, raw) != NULL) {
+			if (wm_find_folder(f, n, raw) != NULL) {
 				key = "folder_exists";
 				goto form_error;
 			}
@@ -224,12 +199,9 @@ int wm_action_folders(struct web_req *req)
 			 log_quote(error));
 		key = "folder_failed";
 		/* show the list as it is now */
-		c = imapc_acquire(req->session->principal.login, &error);
-		if (c == NULL ||
-		    imapc_folders(c, req->pool, &f, &n, &error) < 0) {
-			imapc_release(&c);
-			return web_fail(req, 503, "mail_unavailable");
-		}
+		c = wm_connect_with_folders(req, &f, &n);
+		if (c == NULL)
+			return 0;
 		imapc_release(&c);
 		return show(req, f, n, key, 409);
 	}

@@ -73,7 +73,7 @@ static const struct {
 	{ "size", IMAPC_SORT_SIZE },
 };
 
-static const char *special_name[] = {
+static const char *const special_name[] = {
 	[IMAPC_NONE] = "", [IMAPC_INBOX] = "inbox", [IMAPC_DRAFTS] = "drafts",
 	[IMAPC_SENT] = "sent", [IMAPC_JUNK] = "junk", [IMAPC_TRASH] = "trash",
 };
@@ -140,15 +140,28 @@ static int imap_unavailable(struct web_req *req, const char *error)
 	return web_fail(req, 503, "mail_unavailable");
 }
 
-/* folder_of - the folder named by the request, checked against the
+/* wm_find_folder - the folder named by the request, checked against the
  * user's folder list (so a bad name is a 404, not an IMAP error) */
-static const struct imapc_folder *find_folder(const struct imapc_folder *f,
-					      unsigned int n, const char *raw)
+const struct imapc_folder *wm_find_folder(const struct imapc_folder *f,
+					  unsigned int n, const char *raw)
 {
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; raw != NULL && i < n; i++)
 		if (strcmp(f[i].raw, raw) == 0)
 			return &f[i];
 	return NULL;
+}
+
+const char *wm_special_name(enum imapc_special special)
+{
+	return special_name[special];
+}
+
+const char *wm_folder_leaf(const struct imapc_folder *f)
+{
+	const char *last = f->delim != '\0' ? strrchr(f->name, f->delim) :
+		NULL;
+
+	return last != NULL ? last + 1 : f->name;
 }
 
 static void set_folders(struct web_req *req, const struct imapc_folder *f,
@@ -163,9 +176,7 @@ static void set_folders(struct web_req *req, const struct imapc_folder *f,
 		wcs_set(req->hdf, key, v); } while (0)
 		FSET("Raw", f[i].raw);
 		FSET("Name", f[i].name);
-		FSET("Leaf", f[i].delim != '\0' && strrchr(f[i].name,
-			f[i].delim) != NULL ? strrchr(f[i].name, f[i].delim) +
-			1 : f[i].name);
+		FSET("Leaf", wm_folder_leaf(&f[i]));
 		FSET("Special", special_name[f[i].special]);
 		FSET("Current", strcmp(f[i].raw, current) == 0 ? "1" : "");
 		FSET("NoSelect", f[i].noselect ? "1" : "");
@@ -180,11 +191,11 @@ static void set_folders(struct web_req *req, const struct imapc_folder *f,
 	}
 }
 
-/* connect_with_folders - a connection and the user's folders; NULL when
+/* wm_connect_with_folders - a connection and the user's folders; NULL when
  * the IMAP server failed us (the response is made) */
-static struct imapc *connect_with_folders(struct web_req *req,
-					  struct imapc_folder **folders_r,
-					  unsigned int *n_r)
+struct imapc *wm_connect_with_folders(struct web_req *req,
+				      struct imapc_folder **folders_r,
+				      unsigned int *n_r)
 {
 	const char *error;
 	struct imapc *c = imapc_acquire(user_of(req), &error);
@@ -388,10 +399,10 @@ int wm_page_mail(struct web_req *req)
 		status = 422;
 	}
 
-	c = connect_with_folders(req, &folders, &nf);
+	c = wm_connect_with_folders(req, &folders, &nf);
 	if (c == NULL)
 		return 0;
-	cur = find_folder(folders, nf, f);
+	cur = wm_find_folder(folders, nf, f);
 	if (cur == NULL || cur->noselect) {
 		imapc_release(&c);
 		return web_fail(req, 404, "not_found");
@@ -800,12 +811,12 @@ int wm_action_mail(struct web_req *req)
 	}
 	if (f == NULL || op == NULL)
 		return web_fail(req, 400, "bad_request");
-	c = connect_with_folders(req, &folders, &nf);
+	c = wm_connect_with_folders(req, &folders, &nf);
 	if (c == NULL)
 		return 0;
-	cur = find_folder(folders, nf, f);
+	cur = wm_find_folder(folders, nf, f);
 	if (cur == NULL ||
-	    (to != NULL && *to != '\0' && find_folder(folders, nf, to) ==
+	    (to != NULL && *to != '\0' && wm_find_folder(folders, nf, to) ==
 	     NULL)) {
 		imapc_release(&c);
 		return web_fail(req, 404, "not_found");

@@ -3,7 +3,23 @@
 /*
  * mail.h - webmail's mail pages (mail.c).
  */
+#include "imapc.h"
+
 struct web_req;
+
+/* shared by the mail pages (mail.c) */
+/* wm_connect_with_folders - a connection and the user's folders; NULL when
+ * the IMAP server failed us (the 503 response is made) */
+struct imapc *wm_connect_with_folders(struct web_req *req,
+				      struct imapc_folder **folders_r,
+				      unsigned int *n_r);
+/* wm_find_folder - the folder with wire name raw (may be NULL), or NULL */
+const struct imapc_folder *wm_find_folder(const struct imapc_folder *f,
+					  unsigned int n, const char *raw);
+/* wm_special_name - "inbox", "sent", ... for Lang.folder.*; "" if none */
+const char *wm_special_name(enum imapc_special special);
+/* wm_folder_leaf - the last level of the folder's UTF-8 name */
+const char *wm_folder_leaf(const struct imapc_folder *f);
 
 int wm_page_mail(struct web_req *req);
 int wm_page_read(struct web_req *req);
