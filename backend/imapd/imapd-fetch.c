@@ -77,37 +77,35 @@ static void unmap(struct fetch_ctx *fc)
 static int map_blob(struct imapd_session *s, struct fetch_ctx *fc,
 		    const char *sha)
 {
-	char path[4096];
 	const char *error;
 	uint64_t size;
 	size_t len;
-	struct stat st;
 	int fd;
 
-	if (blob_read(fc->msg_pool, cfg.blob_dir, sha, FETCH_READ_MAX,
-		      &fc->rbuf, &fc->rbuf_cap, &len, &size, &error) < 0) {
+	if (blob_open_read(fc->msg_pool, cfg.blob_dir, sha, &fd, &size,
+			   &error) < 0) {
 		log_error("event=fetch_blob_missing session=%s sha=%s"
 			  " error=%s", s->id, sha, log_quote(error));
 		return -1;
 	}
-	if (len == size) {
+	if (size <= FETCH_READ_MAX) {
+		int ret = blob_read_fd(fc->msg_pool, fd, sha, size,
+				       FETCH_READ_MAX, &fc->rbuf,
+				       &fc->rbuf_cap, &len, &error);
+
+		close(fd);
+		if (ret < 0) {
+			log_error("event=fetch_blob_unreadable session=%s"
+				  " sha=%s error=%s", s->id, sha,
+				  log_quote(error));
+			return -1;
+		}
 		fc->map = fc->rbuf;
 		fc->map_len = len;
 		return 0;
 	}
-	if (blob_path(cfg.blob_dir, sha, path, sizeof(path)) < 0)
-		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		if (fd >= 0)
-			close(fd);
-		log_error("event=fetch_blob_missing session=%s sha=%s", s->id,
-			  sha);
-		return -1;
-	}
-	fc->map_len = (size_t)st.st_size;
-	fc->map = st.st_size > 0 ? mmap(NULL, fc->map_len, PROT_READ,
-					MAP_PRIVATE, fd, 0) : NULL;
+	fc->map_len = (size_t)size;
+	fc->map = mmap(NULL, fc->map_len, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (fc->map == MAP_FAILED) {
 		fc->map = NULL;

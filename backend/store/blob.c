@@ -504,17 +504,12 @@ int blob_open_read(struct pool *pool, const char *root, const char *sha,
 	return 0;
 }
 
-int blob_read(struct pool *pool, const char *root, const char *sha,
-	      size_t max, char **buf, size_t *cap, size_t *len_r,
-	      uint64_t *size_r, const char **error_r)
+int blob_read_fd(struct pool *pool, int fd, const char *sha, uint64_t size,
+		 size_t max, char **buf, size_t *cap, size_t *len_r,
+		 const char **error_r)
 {
-	uint64_t size;
-	size_t want, got = 0;
-	int fd;
+	size_t want = size < max ? (size_t)size : max, got = 0;
 
-	if (blob_open_read(pool, root, sha, &fd, &size, error_r) < 0)
-		return -1;
-	want = size < max ? (size_t)size : max;
 	if (*cap < want || *buf == NULL) {
 		*buf = xrealloc(*buf, want + 1);
 		*cap = want + 1;
@@ -528,15 +523,28 @@ int blob_read(struct pool *pool, const char *root, const char *sha,
 			*error_r = p_printf(pool, "blob read failed (%s): %s",
 					    sha, n < 0 ? strerror(errno) :
 					    "file shorter than its size");
-			close(fd);
 			return -1;
 		}
 		got += (size_t)n;
 	}
-	close(fd);
 	*len_r = got;
-	*size_r = size;
 	return 0;
+}
+
+int blob_read(struct pool *pool, const char *root, const char *sha,
+	      size_t max, char **buf, size_t *cap, size_t *len_r,
+	      uint64_t *size_r, const char **error_r)
+{
+	uint64_t size;
+	int fd, ret;
+
+	if (blob_open_read(pool, root, sha, &fd, &size, error_r) < 0)
+		return -1;
+	ret = blob_read_fd(pool, fd, sha, size, max, buf, cap, len_r,
+			   error_r);
+	close(fd);
+	*size_r = size;
+	return ret;
 }
 
 int blob_unlink(struct pool *pool, const char *root, const char *sha,

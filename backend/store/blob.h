@@ -106,6 +106,13 @@ int blob_read(struct pool *pool, const char *root, const char *sha,
 	      uint64_t *size_r, const char **error_r)
 	__attribute__((warn_unused_result));
 
+/* blob_read_fd - the same on a blob already open (blob_open_read) whose
+ * size is known; sha only names it in *error_r; the fd stays open */
+int blob_read_fd(struct pool *pool, int fd, const char *sha, uint64_t size,
+		 size_t max, char **buf, size_t *cap, size_t *len_r,
+		 const char **error_r)
+	__attribute__((warn_unused_result));
+
 /* blob_unlink - remove one blob for GC, unless its file was modified (or
  * deduplicated into by a commit) less than min_age_secs ago: 1 removed,
  * 0 not there or too young, -1 error. Fan-out directories are kept (a
