@@ -97,6 +97,22 @@ def tree_pids(roots):
     return out
 
 
+def cpu_ms(pids):
+    """CPU time in ms (user + system, with that of reaped children)
+    summed over pids; vanished ones count 0. Measured before and after a
+    run it gives the CPU a server spent, which unlike its throughput
+    hardly depends on what else the machine is doing."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += sum(int(x) for x in fields[11:15])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks * 1000.0 / os.sysconf("SC_CLK_TCK")
+
+
 def mem_kb(pids):
     """(PSS, RSS) in KB summed over pids (vanished ones count 0)."""
     pss = rss = 0
@@ -111,6 +127,20 @@ def mem_kb(pids):
         except OSError:
             pass
     return pss, rss
+
+
+def postmaster_pids(var):
+    """[pid] of the postmaster of a mailhived instance's cluster, found by
+    its data directory under the instance's var directory; [] if none."""
+    for root, dirs, files in os.walk(var):
+        if "postmaster.pid" in files:
+            try:
+                with open(os.path.join(root, "postmaster.pid")) as f:
+                    return [int(f.readline())]
+            except (OSError, ValueError):
+                return []
+        dirs[:] = [d for d in dirs if d not in ("blobs", "log")]
+    return []
 
 
 class MemSampler(threading.Thread):
@@ -496,17 +526,7 @@ class BenchMailhive:
             return 0
 
     def postgres_roots(self):
-        """The postmaster of this instance's cluster (found by its data
-        directory, which is inside the instance directory)."""
-        for root, dirs, files in os.walk(self.inst.var):
-            if "postmaster.pid" in files:
-                try:
-                    with open(os.path.join(root, "postmaster.pid")) as f:
-                        return [int(f.readline())]
-                except (OSError, ValueError):
-                    return []
-            dirs[:] = [d for d in dirs if d not in ("blobs", "log")]
-        return []
+        return postmaster_pids(self.inst.var)
 
     def add_user(self, local, password):
         login = "%s@%s" % (local, self.domain)

@@ -105,6 +105,14 @@ class Server:
             pg = benchlib.mem_kb(benchlib.tree_pids(self.impl.postgres_roots()))
         return own, pg
 
+    def cpu(self):
+        """(server, PostgreSQL) CPU ms so far, see benchlib.cpu_ms"""
+        own = benchlib.cpu_ms(benchlib.tree_pids(self.impl.roots()))
+        pg = 0.0
+        if hasattr(self.impl, "postgres_roots"):
+            pg = benchlib.cpu_ms(benchlib.tree_pids(self.impl.postgres_roots()))
+        return own, pg
+
     def sampler(self):
         own = benchlib.MemSampler(self.impl.roots)
         pg = None
@@ -149,13 +157,16 @@ def test_load(args, exe, srv, users_file):
     own.start()
     if pg:
         pg.start()
+    cpu0 = srv.cpu()
     summary, out, err = benchlib.run_imap_load(
         exe, srv.impl.imap_port, users_file, "load",
         ["--clients", args.clients, "--duration", args.duration,
          "--idle-ms", args.idle_ms],
         timeout=args.duration + LOAD_TIMEOUT_EXTRA, label=srv.name)
+    cpu1 = srv.cpu()
     peak = own.stop()
     peak_pg = pg.stop() if pg else (0, 0)
+    srv.results["load_cpu"] = (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
     sys.stdout.write(table_only(out))
     if err.strip():
         sys.stdout.write(err[-2000:])
@@ -275,6 +286,18 @@ def print_tables(args, servers):
                     s.name, mb(pss), mb(rss), extra))
         if mem:
             print("memory during the load: " + "; ".join(mem))
+        cpu = {}
+        for s in (mh, dv):
+            if s and s.results.get("load_cpu") and s.results["load"]["total"]:
+                own, pg = s.results["load_cpu"]
+                ops = s.results["load"]["total"]
+                cpu[s.name] = (own + pg) / ops
+                print("%s CPU per command: %.3f ms%s" % (
+                    s.name, cpu[s.name], " (server %.3f + PostgreSQL %.3f)" % (
+                        own / ops, pg / ops) if pg else ""))
+        if len(cpu) == 2:
+            print("CPU per command, Dovecot / mailhived: %s (above 1: mailhived"
+                  " needs less CPU for the same work)" % ratio(cpu["dovecot"], cpu["mailhived"]))
 
     if any(s and s.results.get("latency") for s in (mh, dv)):
         print("\nBig mailbox: %d messages, %d rounds of SELECT INBOX + UID FETCH of the"

@@ -8,7 +8,10 @@ file before answering, then delivers to maildir. The load generator is
 Postfix's smtp-source, the same for both. Mail goes to 20 mailboxes (one
 smtp-source process per mailbox share), 5 KB and 100 KB messages at 1, 20
 and 200 concurrent connections. Peak memory is the sum of the servers'
-proportional set sizes (PSS), sampled during each run.
+proportional set sizes (PSS), sampled during each run. CPU per message is
+the user and system time the server's processes spent (mailhived's with
+its PostgreSQL's), up to a second after the run: on a shared machine the
+throughput moves with the neighbours' load, the CPU per message much less.
 
     bench/smtp/run.py [--build build] [--count N] [--quick]
 
@@ -22,62 +25,19 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 
+sys.path.insert(0, os.path.join(ROOT, "bench", "imap"))
+
+import benchlib  # noqa: E402
 import harness  # noqa: E402
 import peers  # noqa: E402
 
 MAILBOXES = 20
 RUN_TIMEOUT = 120
-
-
-def pss_kb(pid):
-    try:
-        with open("/proc/%d/smaps_rollup" % pid) as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def descendants(root):
-    """root and every process below it."""
-    kids = {}
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % d) as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        kids.setdefault(ppid, []).append(int(d))
-    out, todo = [], [root]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo.extend(kids.get(p, []))
-    return out
-
-
-class PeakMemory(threading.Thread):
-    def __init__(self, root_pid):
-        super().__init__(daemon=True)
-        self.root = root_pid
-        self.peak = 0
-        self.stop = False
-
-    def run(self):
-        while not self.stop:
-            total = sum(pss_kb(p) for p in descendants(self.root))
-            self.peak = max(self.peak, total)
-            time.sleep(0.2)
 
 
 def smtp_source(port, ip, conc, count, size, rcpt_of):
@@ -145,7 +105,8 @@ def main():
         pf.start()
         with open(os.path.join(inst.run_dir, "mailhived.pid")) as f:
             mh_pid = int(f.read().split()[0])
-        pf_pid = pf.master_pid() if hasattr(pf, "master_pid") else pf.proc.pid
+        pf_pid = pf.proc.pid
+        pg_roots = benchlib.postmaster_pids(inst.var)
 
         sizes = [5 * 1024] if args.quick else [5 * 1024, 100 * 1024]
         rows = []
@@ -155,35 +116,42 @@ def main():
                 if size > 50 * 1024:
                     count = max(100, count // 4)
                 result = {}
-                for name, port, ip, rcpt, root in (
+                for name, port, ip, rcpt, roots in (
                         ("mailhived", inst.smtp_port, "127.0.0.1",
-                         lambda i: "u%d@example.test" % i, mh_pid),
+                         lambda i: "u%d@example.test" % i, lambda: [mh_pid]),
                         ("postfix", pf_port, "127.0.0.2",
-                         lambda i: "u%d@bench.test" % i, pf_pid)):
-                    mem = PeakMemory(root)
+                         lambda i: "u%d@bench.test" % i, lambda: [pf_pid])):
+                    cpu_roots = roots() + (pg_roots if name == "mailhived" else [])
+                    mem = benchlib.MemSampler(roots, interval=0.2)
                     mem.start()
+                    cpu0 = benchlib.cpu_ms(benchlib.tree_pids(cpu_roots))
                     secs, sent, failed = smtp_source(port, ip, conc, count, size, rcpt)
-                    mem.stop = True
-                    mem.join()
-                    result[name] = (sent / secs, mem.peak / 1024.0, failed, sent)
+                    # work the server left for after the last 250 (the
+                    # full-text indexer, Postfix's delivery) counts too
+                    time.sleep(1.0)
+                    cpu = benchlib.cpu_ms(benchlib.tree_pids(cpu_roots)) - cpu0
+                    peak = mem.stop()[0]
+                    result[name] = (sent / secs, peak / 1024.0, failed, sent, cpu / sent)
                 rows.append((size, conc, result))
                 mh, pfx = result["mailhived"], result["postfix"]
-                print("size %3d KB  conc %3d  mailhived %7.1f msg/s (%5.1f MB)  "
-                      "postfix %7.1f msg/s (%5.1f MB)  ratio %.2f%s" % (
-                          size // 1024, conc, mh[0], mh[1], pfx[0], pfx[1],
+                print("size %3d KB  conc %3d  mailhived %7.1f msg/s (%5.1f MB, CPU %.2f"
+                      " ms/msg)  postfix %7.1f msg/s (%5.1f MB, CPU %.2f ms/msg)  ratio"
+                      " %.2f%s" % (
+                          size // 1024, conc, mh[0], mh[1], mh[4], pfx[0], pfx[1], pfx[4],
                           mh[0] / pfx[0] if pfx[0] else 0.0,
                           "  FAILURES" if mh[2] or pfx[2] else ""), flush=True)
         stored = inst.psql("SELECT count(*) FROM messages m JOIN mailboxes b"
                            " ON b.id = m.mailbox_id JOIN users u ON u.id = b.user_id"
                            " WHERE u.address LIKE 'u%@example.test'")
         print("\n| size | concurrency | mailhived msg/s | Postfix msg/s | ratio |"
+              " mailhived CPU ms/msg (+PostgreSQL) | Postfix CPU ms/msg |"
               " mailhived peak PSS | Postfix peak PSS |")
-        print("|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|")
         for size, conc, r in rows:
             mh, pfx = r["mailhived"], r["postfix"]
-            print("| %d KB | %d | %.0f | %.0f | %.2f | %.0f MB | %.0f MB |" % (
+            print("| %d KB | %d | %.0f | %.0f | %.2f | %.2f | %.2f | %.0f MB | %.0f MB |" % (
                 size // 1024, conc, mh[0], pfx[0], mh[0] / pfx[0] if pfx[0] else 0,
-                mh[1], pfx[1]))
+                mh[4], pfx[4], mh[1], pfx[1]))
         print("\nmailhived stored %s messages in the 20 mailboxes" % str(stored).strip())
     finally:
         if pf is not None:
