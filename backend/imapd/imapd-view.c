@@ -32,7 +32,7 @@
 
 /* the flags FLAGS lists; any keyword may be stored (PERMANENTFLAGS \*) */
 #define IMAPD_FLAGS "\\Answered \\Flagged \\Deleted \\Seen \\Draft" \
-	" $Forwarded $MDNSent $Junk $NotJunk"
+	" $Forwarded $MDNSent $Junk $NotJunk $HasAttachment"
 
 /* ==== small helpers ===================================================== */
 

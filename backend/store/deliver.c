@@ -27,7 +27,10 @@
  * UID and MODSEQ of the mailbox (the INBOX when mailbox_id is 0; only
  * when the quota has room), the quota charged, the mail_events row (when
  * event), the message row and its (empty) message_fts row for the
- * indexer. Nothing but the blob row is written when the quota is full or
+ * indexer. A message with attachments gets the keyword $HasAttachment
+ * (registered with IANA for this), so that a client lists and searches
+ * them from FLAGS without fetching each one's structure. Nothing but the
+ * blob row is written when the quota is full or
  * there is no such mailbox. The mailbox row stays locked until commit,
  * which for a single recipient is the end of this statement, so UIDs
  * become visible in order. (Two deliveries racing for the last bytes of a
@@ -98,7 +101,10 @@ static int store_one(struct pool *pool, const struct deliver_msg *msg,
 		"  internal_date, imap_envelope)"
 		" SELECT mb.id, mb.uid, mb.highestmodseq, $2::bigint, $3, $4,"
 		"  $5, $6, $7, $8, $9, $10, $11, $12::timestamptz, $13, $14,"
-		"  $15, $16::boolean, COALESCE($21::text[], '{}'),"
+		"  $15, $16::boolean, COALESCE($21::text[], '{}') ||"
+		"  CASE WHEN $16::boolean AND NOT COALESCE($21::text[], '{}')"
+		"   @> '{$HasAttachment}' THEN '{$HasAttachment}'::text[]"
+		"   ELSE '{}' END,"
 		"  COALESCE($22::timestamptz, now()), $24"
 		"  FROM mb RETURNING id, uid, mailbox_id)"
 		" INSERT INTO message_fts (message_id) SELECT id FROM ins"

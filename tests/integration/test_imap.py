@@ -379,6 +379,44 @@ class ImapTest(unittest.TestCase):
         self.assertEqual(date, "2026-01-05 02:20:30")
         self.assertEqual((validity, uid), m.groups())
 
+    def test_has_attachment_keyword(self):
+        """A message with an attachment carries $HasAttachment from delivery,
+        APPEND and COPY on, so clients list and search by it from FLAGS."""
+        c, (addr, _) = self.logged_in()
+        mixed = ("From: a@elsewhere.test\r\nTo: %s\r\nSubject: with file\r\n"
+                 "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+                 "--b\r\nContent-Type: text/plain\r\n\r\nsee file\r\n"
+                 "--b\r\nContent-Type: application/pdf\r\n"
+                 "Content-Disposition: attachment; filename=a.pdf\r\n"
+                 "Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b--\r\n" % addr)
+        r = peers.smtp_send(self.inst.smtp_port, "a@elsewhere.test", [addr], mixed)
+        self.assertEqual(r["data"][0], 250, r)
+        self.deliver(addr, "plain one")
+        msg = mixed.encode()
+        c.send(b"a1 APPEND Drafts (\\Seen) {%d}\r\n" % len(msg))
+        self.assertTrue(c.line().startswith("+"))
+        c.send(msg + b"\r\n")
+        t, _ = c.wait("a1")
+        self.assertIn(" OK ", t)
+        t, u = c.cmd("SELECT INBOX")
+        self.assertTrue(any("$HasAttachment" in l for l in u if l.startswith("* FLAGS")), u)
+        t, u = c.cmd("UID FETCH 1:* (FLAGS ENVELOPE)")
+        flags = {("with file" in l): l for l in u if "FETCH" in l}
+        self.assertIn("$HasAttachment", flags[True])
+        self.assertNotIn("$HasAttachment", flags[False])
+        t, u = c.cmd("UID SEARCH KEYWORD $HasAttachment")
+        self.assertEqual(u, ["* SEARCH 1"])
+        t, u = c.cmd("UID SEARCH UNKEYWORD $HasAttachment")
+        self.assertEqual(u, ["* SEARCH 2"])
+        t, _ = c.cmd("UID COPY 1 Junk")
+        self.assertIn(" OK ", t)
+        for box, want in (("Drafts", "\\Seen,$HasAttachment"), ("Junk", "$HasAttachment")):
+            got = self.inst.psql_value(
+                "SELECT array_to_string(flags, ',') FROM messages m JOIN mailboxes b"
+                " ON b.id = m.mailbox_id WHERE b.user_id = %d AND b.name = '%s'"
+                % (user_id(self.inst, addr), box))
+            self.assertEqual(got, want, box)
+
     def test_chinese_mailbox_names(self):
         c, (addr, _) = self.logged_in()
         # 收件箱/项目 in modified UTF-7
