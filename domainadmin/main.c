@@ -1,66 +1,48 @@
 /*
  * domainadmin/main.c - domainadmin.fcgi, the portal of domain
- * administrators: page table, navigation, and the home page's list of the
- * domains this administrator runs.
+ * administrators: its page table and navigation. The pages live in
+ * overview.c, users.c, aliases.c and audit.c; what they share (the
+ * domain of a request, refusals, audit rows) in common.c.
+ *
+ * The dispatcher (lib/web-portal.c) runs the checks every page needs
+ * before a handler sees the request: a session of a domain administrator
+ * for every page but the login, and a valid CSRF token on every POST.
+ * Every change is a POST; GET pages change nothing.
  */
 #include "config.h"
 
-#include <stdio.h>
-
-#include "db.h"
-#include "web-cs.h"
+#include "domainadmin.h"
 #include "web-portal.h"
-#include "web-req.h"
 #include "web-server.h"
-#include "web-session.h"
-
-/* dadm_home - the administrator's domains with their user counts */
-static int dadm_home(struct web_req *req)
-{
-	char id[32], name[64];
-	const char *params[1] = { id };
-	PGresult *res;
-
-	snprintf(id, sizeof(id), "%lld",
-		 (long long)req->session->principal.id);
-	res = db_query(req->pool,
-		"SELECT d.name, d.status,"
-		" (SELECT count(*) FROM users u WHERE u.domain_id = d.id"
-		"  AND u.status = 'active'),"
-		" (SELECT count(*) FROM users u WHERE u.domain_id = d.id"
-		"  AND u.status <> 'active')"
-		" FROM domains d JOIN domain_admin_domains a"
-		" ON a.domain_id = d.id WHERE a.admin_id = $1::bigint"
-		" ORDER BY d.name", 1, params);
-	if (res == NULL)
-		return -1;
-	for (int i = 0; i < db_ntuples(res); i++) {
-		snprintf(name, sizeof(name), "Domains.%d.Name", i);
-		wcs_set(req->hdf, name, db_value(res, i, 0));
-		snprintf(name, sizeof(name), "Domains.%d.Status", i);
-		wcs_set(req->hdf, name, db_value(res, i, 1));
-		snprintf(name, sizeof(name), "Domains.%d.Active", i);
-		wcs_set(req->hdf, name, db_value(res, i, 2));
-		snprintf(name, sizeof(name), "Domains.%d.Disabled", i);
-		wcs_set(req->hdf, name, db_value(res, i, 3));
-	}
-	return 0;
-}
 
 static const struct web_page dadm_pages[] = {
-	{ "/", web_page_home, NULL, PAGE_AUTH },
+	{ "/", dadm_page_overview, NULL, PAGE_AUTH },
 	{ "/login", web_page_login_get, web_page_login_post, PAGE_PUBLIC },
 	{ "/logout", NULL, web_page_logout_post, PAGE_AUTH },
+	{ "/users", dadm_page_users, NULL, PAGE_AUTH },
+	{ "/users/new", dadm_page_user_new, dadm_post_user_new, PAGE_AUTH },
+	{ "/users/edit", dadm_page_user, dadm_post_user, PAGE_AUTH },
+	{ "/users/status", NULL, dadm_post_user_status, PAGE_AUTH },
+	{ "/users/password", NULL, dadm_post_user_password, PAGE_AUTH },
+	{ "/users/delete", dadm_page_user_delete, dadm_post_user_delete,
+	  PAGE_AUTH },
+	{ "/users/forwards", NULL, dadm_post_forwards, PAGE_AUTH },
+	{ "/aliases", dadm_page_aliases, NULL, PAGE_AUTH },
+	{ "/aliases/new", NULL, dadm_post_alias_new, PAGE_AUTH },
+	{ "/aliases/edit", dadm_page_alias, dadm_post_alias, PAGE_AUTH },
+	{ "/aliases/delete", NULL, dadm_post_alias_delete, PAGE_AUTH },
+	{ "/aliases/catchall", NULL, dadm_post_catchall, PAGE_AUTH },
+	{ "/audit", dadm_page_audit, NULL, PAGE_AUTH },
 	{ NULL, NULL, NULL, 0 },
 };
 
 static const struct web_nav dadm_nav[] = {
-	{ "users", NULL },
-	{ "aliases", NULL },
+	{ "users", "/users" },
+	{ "aliases", "/aliases" },
 	{ "addressbook", NULL },
 	{ "domain_settings", NULL },
 	{ "statistics", NULL },
-	{ "audit", NULL },
+	{ "audit", "/audit" },
 	{ NULL, NULL },
 };
 
@@ -69,7 +51,6 @@ static struct web_app dadm_app = {
 	.role = AUTH_ROLE_DOMAINADMIN,
 	.pages = dadm_pages,
 	.nav = dadm_nav,
-	.home_extra = dadm_home,
 };
 
 int main(int argc, char **argv)

@@ -53,6 +53,7 @@
 
 #include <sodium.h>
 
+#include "accounts.h"
 #include "auth.h"
 #include "buf.h"
 #include "cfg.h"
@@ -66,7 +67,6 @@
 #define CTL_PASSWORD_MAX 1024
 #define CTL_NAME_MAX 200
 #define CTL_LOGIN_MAX 320
-#define CTL_ADDRESS_MAX 254
 #define CTL_MIGRATION_MAX (16 * 1024 * 1024)
 #define CTL_MIGRATIONS_MAX 10000
 #define CTL_MIGRATE_LOCK "7243591803"	/* pg_advisory_xact_lock key */
@@ -248,69 +248,12 @@ static bool is_lower_alnum(char c)
 	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
 
-/* domain_valid - a plausible lower-case host name: at least two labels
- * of letters, digits and inner hyphens, a top label not all digits */
-static bool domain_valid(const char *name)
-{
-	size_t len = strlen(name), label = 0;
-	unsigned int labels = 1;
-	const char *top = name;
-
-	if (len == 0 || len > 253)
-		return false;
-	for (size_t i = 0; i <= len; i++) {
-		char c = name[i];
-
-		if (c == '.' || c == '\0') {
-			if (label == 0 || label > 63 || name[i - 1] == '-')
-				return false;
-			if (c == '.') {
-				labels++;
-				label = 0;
-				top = name + i + 1;
-			}
-			continue;
-		}
-		if (c == '-' ? label == 0 : !is_lower_alnum(c))
-			return false;
-		label++;
-	}
-	if (labels < 2)
-		return false;
-	for (const char *p = top; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return true;
-	}
-	return false;
-}
-
-/* local_part_valid - an unquoted (dot-atom) lower-case local part */
-static bool local_part_valid(const char *lp)
-{
-	static const char atext[] = "!#$%&'*+/=?^_`{|}~-";
-	size_t len = strlen(lp);
-
-	if (len == 0 || len > 64 || lp[0] == '.' || lp[len - 1] == '.')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = lp[i];
-
-		if (c == '.') {
-			if (lp[i + 1] == '.')
-				return false;
-		} else if (!is_lower_alnum(c) && strchr(atext, c) == NULL) {
-			return false;
-		}
-	}
-	return true;
-}
-
 /* canon_domain - lower-cased copy of a domain argument, or -1 */
 static int canon_domain(const char *arg, char **name_r)
 {
 	char *name = str_lower(p_strdup(ctl_pool, arg));
 
-	if (!domain_valid(name))
+	if (!acct_domain_valid(name))
 		return ctl_fail("invalid domain name: %s", arg);
 	*name_r = name;
 	return 0;
@@ -320,16 +263,9 @@ static int canon_domain(const char *arg, char **name_r)
 static int canon_address(const char *arg, char **address_r,
 			 char **local_r, char **domain_r)
 {
-	char *address = str_lower(p_strdup(ctl_pool, arg));
-	char *at = strrchr(address, '@');
-
-	if (at == NULL || strlen(address) > CTL_ADDRESS_MAX)
+	if (acct_address_split(ctl_pool, arg, address_r, local_r,
+			       domain_r) < 0)
 		return ctl_fail("invalid address: %s", arg);
-	*local_r = p_strndup(ctl_pool, address, (size_t)(at - address));
-	*domain_r = p_strdup(ctl_pool, at + 1);
-	if (!local_part_valid(*local_r) || !domain_valid(*domain_r))
-		return ctl_fail("invalid address: %s", arg);
-	*address_r = address;
 	return 0;
 }
 
@@ -982,74 +918,44 @@ struct user_ctx {
 	char *hash;
 };
 
-/* the mailboxes every new user gets */
-static const struct {
-	const char *name;
-	const char *special_use;
-} user_mailboxes[] = {
-	{ "INBOX", NULL },
-	{ "Drafts", "\\Drafts" },
-	{ "Sent", "\\Sent" },
-	{ "Junk", "\\Junk" },
-	{ "Trash", "\\Trash" },
-};
-
 /* user_free_address - the address is used by neither a user nor an
  * alias; -1 with the message set otherwise */
 static int user_free_address(const char *address)
 {
-	bool failed;
+	enum acct_owner owner;
 
-	if (lookup_id("SELECT id FROM users WHERE address = $1", address,
-		      &failed) != NULL)
+	if (acct_address_owner(ctl_pool, address, &owner) < 0)
+		return ctl_db_fail();
+	if (owner == ACCT_OWNER_USER)
 		return ctl_fail("user %s already exists", address);
-	if (failed)
-		return -1;
-	if (lookup_id("SELECT id FROM aliases WHERE address = $1", address,
-		      &failed) != NULL)
+	if (owner == ACCT_OWNER_ALIAS)
 		return ctl_fail("address %s is already an alias", address);
-	return failed ? -1 : 0;
+	return 0;
 }
 
 /* user_add_tx - insert the user and its five mailboxes */
 static int user_add_tx(void *arg)
 {
 	struct user_ctx *ctx = arg;
-	const char *domain_id = NULL, *params[7], *user_id, *uidvalidity;
-	PGresult *res;
+	const char *domain_id = NULL, *user_id;
+	struct acct_user user;
+	int ret;
 
 	if (need_domain(ctx->domain, true, &domain_id) < 0 ||
 	    user_free_address(ctx->address) < 0)
 		return -1;
-	params[0] = domain_id;
-	params[1] = ctx->local;
-	params[2] = ctx->address;
-	params[3] = ctx->name != NULL ? ctx->name : "";
-	params[4] = ctx->hash;
-	params[5] = ctx->quota;
-	res = q("INSERT INTO users (domain_id, local_part, address, "
-		"display_name, password_hash, quota_bytes, "
-		"password_changed_at) "
-		"VALUES ($1::bigint, $2, $3, $4, $5, $6::bigint, now()) "
-		"ON CONFLICT DO NOTHING RETURNING id", 6, params);
-	if (res == NULL)
+	memset(&user, 0, sizeof(user));
+	user.domain_id = domain_id;
+	user.local_part = ctx->local;
+	user.address = ctx->address;
+	user.display_name = ctx->name;
+	user.password_hash = ctx->hash;
+	user.quota_bytes = ctx->quota;
+	ret = acct_user_insert(ctl_pool, &user, &user_id);
+	if (ret < 0)
 		return ctl_db_fail();
-	if (db_ntuples(res) == 0)
+	if (ret == 0)
 		return ctl_fail("user %s already exists", ctx->address);
-	user_id = p_strdup(ctl_pool, db_value(res, 0, 0));
-	uidvalidity = p_printf(ctl_pool, "%lu",
-			       (unsigned long)((uint32_t)time(NULL) | 1U));
-	for (size_t i = 0; i < sizeof(user_mailboxes) /
-		     sizeof(user_mailboxes[0]); i++) {
-		params[0] = user_id;
-		params[1] = user_mailboxes[i].name;
-		params[2] = user_mailboxes[i].special_use;
-		params[3] = uidvalidity;
-		if (q("INSERT INTO mailboxes (user_id, name, special_use, "
-		      "uidvalidity) VALUES ($1::bigint, $2, $3, $4::bigint)",
-		      4, params) == NULL)
-			return ctl_db_fail();
-	}
 	return audit("user.add", ctx->address,
 		     p_printf(ctl_pool, "{\"quota_bytes\":%s}", ctx->quota));
 }
@@ -1134,28 +1040,21 @@ static int cmd_user_list(int argc, char **argv)
 static int user_passwd_tx(void *arg)
 {
 	struct user_ctx *ctx = arg;
-	const char *params[2];
-	PGresult *res;
+	const char *id;
+	bool failed;
+	int ret;
 
-	params[0] = ctx->address;
-	params[1] = ctx->hash;
-	res = q("UPDATE users SET password_hash = $2, "
-		"password_changed_at = now(), updated_at = now() "
-		"WHERE address = $1 RETURNING id", 2, params);
-	if (res == NULL)
-		return ctl_db_fail();
-	if (db_ntuples(res) == 0)
+	id = lookup_id("SELECT id FROM users WHERE address = $1 FOR UPDATE",
+		       ctx->address, &failed);
+	if (failed)
+		return -1;
+	if (id == NULL)
 		return ctl_fail("user %s does not exist", ctx->address);
-	/* the old password's sessions go; its failure count too */
-	params[0] = db_value(res, 0, 0);
-	if (q("DELETE FROM web_sessions WHERE portal = 'webmail' "
-	      "AND principal_id = $1::bigint", 1, params) == NULL)
+	ret = acct_user_set_password(ctl_pool, id, ctx->hash);
+	if (ret < 0)
 		return ctl_db_fail();
-	params[0] = p_printf(ctl_pool, "%s:%s",
-			     auth_role_name(AUTH_ROLE_USER), ctx->address);
-	if (q("DELETE FROM login_failures WHERE scope = 'account' "
-	      "AND key = $1", 1, params) == NULL)
-		return ctl_db_fail();
+	if (ret == 0)
+		return ctl_fail("user %s does not exist", ctx->address);
 	return audit("user.passwd", ctx->address, NULL);
 }
 
@@ -1195,21 +1094,21 @@ static int cmd_user_passwd(int argc, char **argv)
 static int user_del_tx(void *arg)
 {
 	struct user_ctx *ctx = arg;
-	const char *params[1];
+	const char *id;
 	bool failed;
+	int ret;
 
-	params[0] = lookup_id("SELECT id FROM users WHERE address = $1 "
-			      "FOR UPDATE", ctx->address, &failed);
+	id = lookup_id("SELECT id FROM users WHERE address = $1 FOR UPDATE",
+		       ctx->address, &failed);
 	if (failed)
 		return -1;
-	if (params[0] == NULL)
+	if (id == NULL)
 		return ctl_fail("user %s does not exist", ctx->address);
-	/* mailboxes, messages, contacts, filters ... go by ON DELETE
-	 * CASCADE; blob reference counts follow by trigger */
-	if (q("DELETE FROM web_sessions WHERE portal = 'webmail' "
-	      "AND principal_id = $1::bigint", 1, params) == NULL ||
-	    q("DELETE FROM users WHERE id = $1::bigint", 1, params) == NULL)
+	ret = acct_user_purge(ctl_pool, id);
+	if (ret < 0)
 		return ctl_db_fail();
+	if (ret == 0)
+		return ctl_fail("user %s does not exist", ctx->address);
 	return audit("user.del", ctx->address, NULL);
 }
 

@@ -6,6 +6,11 @@
  * with their files; files that never got a row (a delivery that failed
  * after its blob was made durable) are found by walking the store and
  * removed once older than the grace period.
+ *
+ * Users a portal deleted with "keep the mailbox for N days" are purged
+ * here once their purge_after has passed: the row goes with its
+ * mailboxes, messages and sessions (the blobs follow through their
+ * reference counts), and the audit log says so.
  */
 #include "config.h"
 
@@ -18,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "blob.h"
 #include "cfg.h"
 #include "db.h"
@@ -112,6 +118,55 @@ static int gc_orphan_files(struct pool *pool)
 	return removed;
 }
 
+/* purge_users - users whose kept mailbox has expired; how many, -1 on a
+ * database error */
+static int purge_users(struct pool *pool)
+{
+	PGresult *res;
+	int done = 0;
+
+	res = db_query(pool, "SELECT id, address, domain_id FROM users"
+		       " WHERE deleted_at IS NOT NULL AND purge_after <= now()"
+		       " ORDER BY purge_after LIMIT 100", 0, NULL);
+	if (res == NULL)
+		return -1;
+	for (int i = 0; i < db_ntuples(res); i++) {
+		const char *id[1] = { db_value(res, i, 0) };
+		const char *params[2] = { db_value(res, i, 1),
+					  db_value(res, i, 2) };
+		PGresult *due;
+		int ret = -1;
+
+		if (db_begin() < 0)
+			return -1;
+		/* still deleted and due: a portal may have restored it */
+		due = db_query(pool, "SELECT 1 FROM users WHERE id = $1::bigint"
+			       " AND deleted_at IS NOT NULL"
+			       " AND purge_after <= now() FOR UPDATE", 1, id);
+		if (due != NULL)
+			ret = db_ntuples(due) == 1 ?
+				acct_user_purge(pool, id[0]) : 0;
+		if (ret > 0 &&
+		    db_query(pool, "INSERT INTO audit_log (actor_role, actor,"
+			     " action, object, domain_id) VALUES ('system',"
+			     " 'jobs', 'user.purge', $1, $2::bigint)", 2,
+			     params) == NULL)
+			ret = -1;
+		if (ret < 0) {
+			db_rollback();
+			return -1;
+		}
+		if (db_commit() < 0)
+			return -1;
+		if (ret > 0) {
+			log_info("event=user_purged user=%s",
+				 log_quote(params[0]));
+			done++;
+		}
+	}
+	return done;
+}
+
 int jobs_run_once(void)
 {
 	struct pool *pool = pool_new("jobs", 16384);
@@ -121,6 +176,9 @@ int jobs_run_once(void)
 	const char *error;
 	int rows, files;
 
+	if (purge_users(pool) < 0)
+		log_warn("event=user_purge_failed error=%s",
+			 log_quote(db_error()));
 	rows = gc_rows(pool);
 	files = rows < 0 ? 0 : gc_orphan_files(pool);
 	if (blob_gc_tmp(pool, cfg.blob_dir, cfg.blob_gc_grace, &tmp_removed,
