@@ -49,7 +49,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("http.tls", CFG_BOOL, http_tls, "no"),
 	K("http.max_body", CFG_SIZE, http_max_body, "25M"),
 	K("http.max_parts", CFG_UINT, http_max_parts, "64"),
-	K("http.workers", CFG_UINT, http_workers, "2"),
+	K("http.workers", CFG_UINT, http_workers, "4"),
 	K("http.templates_dir", CFG_PATH, templates_dir, ""),
 	K("http.static_dir", CFG_PATH, static_dir, ""),
 	K("session.user_idle", CFG_UINT, session_user_idle, "1800"),

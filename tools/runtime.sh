@@ -27,7 +27,7 @@ MH_APT_RUN=(
 	build-essential autoconf automake libtool pkg-config
 	libfcgi-dev clearsilver-dev libetpan-dev libpq-dev libgmime-3.0-dev
 	check zlib1g-dev libsasl2-modules libsodium-dev libssl-dev
-	libcrypt-dev libgumbo-dev postgresql-15 postgresql-client-15 nginx acl openssl
+	libcrypt-dev libgumbo-dev libuchardet-dev postgresql-15 postgresql-client-15 nginx acl openssl
 )
 # ... and in addition for `./mailhive test`.
 # shellcheck disable=SC2034  # used by ./mailhive

@@ -235,7 +235,8 @@ int wm_page_source(struct web_req *req)
 		return web_fail(req, 503, "mail_unavailable");
 	}
 	if (imapc_select(c, f, &exists, &error) < 0 ||
-	    imapc_fetch_message(c, req->pool, uid, &data, &len, &error) < 0 ||
+	    imapc_fetch_message(c, req->pool, uid, &data, &len, NULL,
+				&error) < 0 ||
 	    data == NULL) {
 		imapc_release(&c);
 		return web_fail(req, 404, "not_found");

@@ -21,10 +21,10 @@
  * idle timeout). One idle for more than CHECK_SECONDS gets a NOOP before
  * it is handed out. Beyond that, run() closes a connection on the first
  * connection-level error, and commands that are safe to repeat (SELECT,
- * LIST/STATUS, SORT, FETCH, STORE, UID EXPUNGE) are retried once on a new
- * connection, after selecting again the folder that was selected. CREATE,
- * RENAME, DELETE and MOVE are not repeated: the first attempt may have
- * been carried out before the connection broke.
+ * LIST/STATUS, SORT, THREAD, FETCH, STORE, UID EXPUNGE) are retried once
+ * on a new connection, after selecting again the folder that was selected.
+ * CREATE, RENAME, DELETE and MOVE are not repeated: the first attempt
+ * may have been carried out before the connection broke.
  *
  * Errors: *error_r points to the connection's error buffer (valid until
  * the connection is used again) or, for imapc_acquire(), to a static one.
@@ -76,8 +76,10 @@
 #define SET_MAX_ITEMS 1000
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
-/* bodystructure and search program nesting we follow */
+/* search program nesting we follow */
 #define MAX_DEPTH 32
+/* SORT answers kept per connection (each up to 4 bytes a message) */
+#define IMAPC_SORT_CACHE 4
 /* mailbox names longer than this are refused */
 #define MAX_NAME 1024
 
@@ -89,15 +91,17 @@ struct imapc {
 	bool retire;		/* imapc_forget() while in use */
 	char *selected;		/* raw name of the selected folder */
 	uint32_t sel_validity, sel_next, sel_exists;	/* of its SELECT */
-	/* the last SORT answer: the same command on the same folder with the
-	 * same UIDVALIDITY, UIDNEXT and message count sorts the same set of
-	 * (unchanging) messages, unless its criteria look at flags */
-	struct {
+	/* the last SORT answers, the most recent first: the same command on
+	 * the same folder with the same UIDVALIDITY, UIDNEXT and message
+	 * count sorts the same set of (unchanging) messages, unless its
+	 * criteria look at flags. Several, so that a search between two
+	 * list pages does not cost the list its sort. */
+	struct sort_entry {
 		char *folder, *line;
 		uint32_t validity, next, exists;
 		uint32_t *uids;
 		unsigned int n;
-	} sorted;
+	} sorted[IMAPC_SORT_CACHE];
 	char error[512];
 };
 
@@ -864,12 +868,16 @@ int imapc_select(struct imapc *c, const char *raw, uint32_t *exists_r,
  *   program = key *(SP key)
  *   key     = flag / strkey SP string / datekey SP date /
  *             ("LARGER" / "SMALLER") SP number / "NOT" SP key /
- *             "OR" SP key SP key / "(" program ")"
+ *             "OR" SP key SP key / "(" program ")" / header / keyword
  *   flag    = "ALL" / "ANSWERED" / "DELETED" / "DRAFT" / "FLAGGED" /
  *             "NEW" / "OLD" / "RECENT" / "SEEN" / "UN..." of the four
  *   strkey  = "FROM" / "TO" / "CC" / "BCC" / "SUBJECT" / "BODY" / "TEXT"
  *   datekey = "BEFORE" / "ON" / "SINCE" / "SENTBEFORE" / "SENTON" /
  *             "SENTSINCE"                  ; date = d[d]-Mon-yyyy
+ *   header  = "HEADER" SP field-name SP string
+ *                        ; field-name: an atom of letters, digits and "-"
+ *   keyword = ("KEYWORD" / "UNKEYWORD") SP atom
+ *                        ; letters, digits, "$", "_" and "-"
  *
  * A string is an ASCII atom or a quoted string (UTF-8, with \" and \\);
  * never a literal, which is why imapc_quote() makes none. Keywords are
@@ -970,6 +978,30 @@ static const char *const date_keys[] = {
 };
 static const char *const num_keys[] = { "LARGER", "SMALLER", NULL };
 
+/* field_ok - a header field name for HEADER: letters, digits and "-" */
+static bool field_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return false;
+	}
+	return true;
+}
+
+/* keyword_ok - a keyword for KEYWORD: letters, digits, "$", "_", "-" */
+static bool keyword_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && strchr("$_-", *s) == NULL)
+			return false;
+	}
+	return true;
+}
+
 /* date_ok - "d-Mon-yyyy" (RFC 3501 date-text, here unquoted) */
 static bool date_ok(const char *s)
 {
@@ -1033,6 +1065,28 @@ static bool check_key(struct crit *cr)
 			return false;
 		goto ok;
 	}
+	if (strcasecmp(key, "KEYWORD") == 0 ||
+	    strcasecmp(key, "UNKEYWORD") == 0) {
+		if (next_tok(cr) != T_WORD || !keyword_ok(cr->word)) {
+			if (cr->error == NULL)
+				cr->error = "keyword expected";
+			return false;
+		}
+		goto ok;
+	}
+	if (strcasecmp(key, "HEADER") == 0) {
+		if (next_tok(cr) != T_WORD || !field_ok(cr->word)) {
+			if (cr->error == NULL)
+				cr->error = "header field name expected";
+			return false;
+		}
+		if (next_tok(cr) != T_WORD) {
+			if (cr->error == NULL)
+				cr->error = "argument expected";
+			return false;
+		}
+		goto ok;
+	}
 	if (!word_in(key, str_keys) && !word_in(key, date_keys) &&
 	    !word_in(key, num_keys)) {
 		cr->error = "unsupported search key";
@@ -1085,6 +1139,27 @@ static bool check_program(struct crit *cr, bool nested)
 		if (!check_key(cr))
 			return false;
 	}
+}
+
+/* checked_criteria - *criteria ("ALL" when NULL or empty) checked by
+ * check_program() before cmd sends it; -1 with *error_r if it fails */
+static int checked_criteria(struct imapc *c, const char *cmd,
+			    const char **criteria, const char **error_r)
+{
+	struct crit cr;
+
+	if (*criteria == NULL || (*criteria)[0] == '\0')
+		*criteria = "ALL";
+	memset(&cr, 0, sizeof(cr));
+	cr.p = *criteria;
+	cr.first = true;
+	if (!check_program(&cr, false)) {
+		snprintf(c->error, sizeof(c->error),
+			 "%s: bad search program: %s", cmd, cr.error);
+		*error_r = c->error;
+		return -1;
+	}
+	return 0;
 }
 
 const char *imapc_quote(struct pool *pool, const char *s)
@@ -1172,32 +1247,52 @@ static int op_sort(struct imapc *c, void *arg)
 	return ctx->got ? MAILIMAP_NO_ERROR : MAILIMAP_ERROR_PARSE;
 }
 
-static void sort_forget(struct imapc *c)
+static void sort_entry_free(struct sort_entry *e)
 {
-	free(c->sorted.folder);
-	free(c->sorted.line);
-	free(c->sorted.uids);
-	memset(&c->sorted, 0, sizeof(c->sorted));
+	free(e->folder);
+	free(e->line);
+	free(e->uids);
+	memset(e, 0, sizeof(*e));
 }
 
-/* sort_cached - the remembered answer to line, when it still holds */
+static void sort_forget(struct imapc *c)
+{
+	for (size_t i = 0; i < N_ELEMENTS(c->sorted); i++)
+		sort_entry_free(&c->sorted[i]);
+}
+
+/* sort_cached - the remembered answer to line, when it still holds (and
+ * then it moves to the front) */
 static bool sort_cached(struct imapc *c, const char *line, struct pool *pool,
 			uint32_t **uids_r, unsigned int *n_r)
 {
-	if (c->sorted.line == NULL || c->selected == NULL ||
-	    strcmp(c->sorted.line, line) != 0 ||
-	    strcmp(c->sorted.folder, c->selected) != 0 ||
-	    c->sorted.validity != c->sel_validity ||
-	    c->sorted.next != c->sel_next ||
-	    c->sorted.exists != c->sel_exists || c->sel_next == 0)
+	struct sort_entry hit;
+	size_t i;
+
+	if (c->selected == NULL || c->sel_next == 0)
 		return false;
-	*uids_r = p_new(pool, uint32_t, c->sorted.n + 1);
-	memcpy(*uids_r, c->sorted.uids, c->sorted.n * sizeof(uint32_t));
-	*n_r = c->sorted.n;
+	for (i = 0; i < N_ELEMENTS(c->sorted); i++) {
+		const struct sort_entry *e = &c->sorted[i];
+
+		if (e->line != NULL && strcmp(e->line, line) == 0 &&
+		    strcmp(e->folder, c->selected) == 0 &&
+		    e->validity == c->sel_validity &&
+		    e->next == c->sel_next && e->exists == c->sel_exists)
+			break;
+	}
+	if (i == N_ELEMENTS(c->sorted))
+		return false;
+	hit = c->sorted[i];
+	memmove(&c->sorted[1], &c->sorted[0], i * sizeof(c->sorted[0]));
+	c->sorted[0] = hit;
+	*uids_r = p_new(pool, uint32_t, hit.n + 1);
+	memcpy(*uids_r, hit.uids, hit.n * sizeof(uint32_t));
+	*n_r = hit.n;
 	return true;
 }
 
-/* sort_remember - keep an answer whose criteria do not look at flags */
+/* sort_remember - keep an answer whose criteria do not look at flags, in
+ * front of the others; the least recently used one goes */
 static void sort_remember(struct imapc *c, const char *line,
 			  const char *criteria, const uint32_t *uids,
 			  unsigned int n)
@@ -1206,21 +1301,36 @@ static void sort_remember(struct imapc *c, const char *line,
 		"SEEN", "FLAGGED", "ANSWERED", "DELETED", "DRAFT", "RECENT",
 		"NEW", "OLD", "KEYWORD", "MODSEQ",
 	};
+	const size_t last = N_ELEMENTS(c->sorted) - 1;
+	struct sort_entry *e;
 
-	sort_forget(c);
 	if (c->selected == NULL || c->sel_next == 0)
 		return;
 	for (size_t i = 0; i < N_ELEMENTS(flag_words); i++)
 		if (strstr(criteria, flag_words[i]) != NULL)
 			return;
-	c->sorted.folder = xstrdup(c->selected);
-	c->sorted.line = xstrdup(line);
-	c->sorted.validity = c->sel_validity;
-	c->sorted.next = c->sel_next;
-	c->sorted.exists = c->sel_exists;
-	c->sorted.uids = xmalloc((n + 1) * sizeof(uint32_t));
-	memcpy(c->sorted.uids, uids, n * sizeof(uint32_t));
-	c->sorted.n = n;
+	/* an older answer to the same question in this folder is stale */
+	for (size_t i = 0; i < N_ELEMENTS(c->sorted); i++) {
+		e = &c->sorted[i];
+		if (e->line != NULL && strcmp(e->line, line) == 0 &&
+		    strcmp(e->folder, c->selected) == 0) {
+			sort_entry_free(e);
+			memmove(e, e + 1, (last - i) * sizeof(*e));
+			memset(&c->sorted[last], 0, sizeof(*e));
+			break;
+		}
+	}
+	sort_entry_free(&c->sorted[last]);
+	memmove(&c->sorted[1], &c->sorted[0], last * sizeof(c->sorted[0]));
+	e = &c->sorted[0];
+	e->folder = xstrdup(c->selected);
+	e->line = xstrdup(line);
+	e->validity = c->sel_validity;
+	e->next = c->sel_next;
+	e->exists = c->sel_exists;
+	e->uids = xmalloc((n + 1) * sizeof(uint32_t));
+	memcpy(e->uids, uids, n * sizeof(uint32_t));
+	e->n = n;
 }
 
 int imapc_sort(struct imapc *c, struct pool *pool, enum imapc_sort_key key,
@@ -1234,23 +1344,13 @@ int imapc_sort(struct imapc *c, struct pool *pool, enum imapc_sort_key key,
 		[IMAPC_SORT_SUBJECT] = "SUBJECT",
 		[IMAPC_SORT_SIZE] = "SIZE",
 	};
-	struct crit cr;
 	struct sort_ctx ctx;
 	unsigned int n = 0;
 	clistiter *it;
 	uint32_t *uids;
 
-	if (criteria == NULL || criteria[0] == '\0')
-		criteria = "ALL";
-	memset(&cr, 0, sizeof(cr));
-	cr.p = criteria;
-	cr.first = true;
-	if (!check_program(&cr, false)) {
-		snprintf(c->error, sizeof(c->error),
-			 "SORT: bad search program: %s", cr.error);
-		*error_r = c->error;
+	if (checked_criteria(c, "SORT", &criteria, error_r) < 0)
 		return -1;
-	}
 	if ((unsigned int)key >= N_ELEMENTS(keys))
 		key = IMAPC_SORT_DATE;
 	memset(&ctx, 0, sizeof(ctx));
@@ -1271,80 +1371,183 @@ int imapc_sort(struct imapc *c, struct pool *pool, enum imapc_sort_key key,
 	return 0;
 }
 
-/* ==== summaries ========================================================= */
+/* ==== threads =========================================================== */
 
-/* param - value of parameter name (case-insensitive), or NULL */
-static const char *param(const struct mailimap_body_fld_param *p,
-			 const char *name)
+/*
+ * UID THREAD is written and read by hand like UID SORT, and its answer is
+ * parsed here as well: libetpan 1.9.4 knows no THREAD, and its response
+ * parser stops at the "* THREAD" line it does not know. Until the tagged
+ * answer every line is ours to read; no answer to this command carries a
+ * literal, so a line that announces one means we are out of step.
+ */
+
+struct thread_ctx {
+	const char *line;	/* "UID THREAD REFERENCES UTF-8 ...\r\n" */
+	struct pool *pool;
+	const char *data;	/* what followed "* THREAD", or NULL */
+	char resp[256];		/* the server's text with a NO or BAD */
+};
+
+static int op_thread(struct imapc *c, void *arg)
 {
-	clistiter *it;
+	struct thread_ctx *ctx = arg;
+	mailimap *imap = c->imap;
+	int r;
 
-	if (p == NULL)
-		return NULL;
-	for (it = clist_begin(p->pa_list); it != NULL; it = clist_next(it)) {
-		const struct mailimap_single_body_fld_param *sp =
-			clist_content(it);
+	ctx->data = NULL;
+	ctx->resp[0] = '\0';
+	if (imap->imap_state != MAILIMAP_STATE_SELECTED)
+		return MAILIMAP_ERROR_BAD_STATE;
+	r = mailimap_send_current_tag(imap);
+	if (r != MAILIMAP_NO_ERROR)
+		return r;
+	if (mailstream_write(imap->imap_stream, ctx->line,
+			     strlen(ctx->line)) < 0 ||
+	    mailstream_flush(imap->imap_stream) < 0)
+		return MAILIMAP_ERROR_STREAM;
+	for (;;) {
+		const char *l = mailimap_read_line(imap), *sp;
+		size_t len;
 
-		if (sp->pa_name != NULL && strcasecmp(sp->pa_name, name) == 0)
-			return sp->pa_value;
-	}
-	return NULL;
-}
-
-/* has_attachment - a part is an attachment when its disposition says so,
- * when it is an attached message (message/rfc822), or when it is any
- * other non-text leaf with a file name; signatures of multipart/signed
- * are not (they have file names, but nobody calls them attachments) */
-static bool has_attachment(const struct mailimap_body *b, unsigned int depth)
-{
-	const struct mailimap_body_type_1part *one;
-	const struct mailimap_body_fld_dsp *dsp = NULL;
-	const struct mailimap_body_type_basic *basic;
-	const char *sub;
-	clistiter *it;
-
-	if (b == NULL || depth > MAX_DEPTH)
-		return false;
-	if (b->bd_type == MAILIMAP_BODY_MPART) {
-		if (b->bd_data.bd_body_mpart == NULL)
-			return false;
-		for (it = clist_begin(b->bd_data.bd_body_mpart->bd_list);
-		     it != NULL; it = clist_next(it)) {
-			if (has_attachment(clist_content(it), depth + 1))
-				return true;
+		if (l == NULL)
+			return MAILIMAP_ERROR_STREAM;
+		len = strlen(l);
+		while (len > 0 && (l[len - 1] == '\n' || l[len - 1] == '\r'))
+			len--;
+		if (len > 0 && l[len - 1] == '}')
+			return MAILIMAP_ERROR_PARSE;	/* a literal */
+		if (len >= 2 && l[0] == '*' && l[1] == ' ') {
+			if (len >= 8 && strncasecmp(l + 2, "THREAD", 6) == 0 &&
+			    (len == 8 || l[8] == ' ') && ctx->data == NULL)
+				ctx->data = p_strndup(ctx->pool, l + 8,
+						      len - 8);
+			continue;	/* EXISTS, FETCH FLAGS, ... */
 		}
-		return false;
-	}
-	one = b->bd_data.bd_body_1part;
-	if (one == NULL)
-		return false;
-	if (one->bd_ext_1part != NULL)
-		dsp = one->bd_ext_1part->bd_disposition;
-	if (dsp != NULL && dsp->dsp_type != NULL &&
-	    strcasecmp(dsp->dsp_type, "attachment") == 0)
-		return true;
-	switch (one->bd_type) {
-	case MAILIMAP_BODY_TYPE_1PART_MSG:
-		return true;
-	case MAILIMAP_BODY_TYPE_1PART_BASIC:
-		basic = one->bd_data.bd_type_basic;
-		if (basic == NULL || basic->bd_media_basic == NULL)
-			return false;
-		sub = basic->bd_media_basic->med_subtype;
-		if (basic->bd_media_basic->med_type ==
-		    MAILIMAP_MEDIA_BASIC_APPLICATION && sub != NULL &&
-		    (strcasecmp(sub, "pgp-signature") == 0 ||
-		     strcasecmp(sub, "pkcs7-signature") == 0 ||
-		     strcasecmp(sub, "x-pkcs7-signature") == 0))
-			return false;
-		return (dsp != NULL && param(dsp->dsp_attributes,
-					     "filename") != NULL) ||
-			(basic->bd_fields != NULL &&
-			 param(basic->bd_fields->bd_parameter, "name") != NULL);
-	default:	/* text */
-		return false;
+		/* the tagged answer: "tag OK|NO|BAD text" */
+		sp = memchr(l, ' ', len);
+		if (l[0] == '+' || sp == NULL)
+			return MAILIMAP_ERROR_PARSE;
+		if ((size_t)(l + len - sp) >= 3 &&
+		    strncasecmp(sp + 1, "OK", 2) == 0)
+			return ctx->data != NULL ? MAILIMAP_NO_ERROR :
+				MAILIMAP_ERROR_PARSE;
+		snprintf(ctx->resp, sizeof(ctx->resp), "%.*s",
+			 (int)(l + len - sp - 1), sp + 1);
+		return strncasecmp(sp + 1, "BAD", 3) == 0 ?
+			MAILIMAP_ERROR_PROTOCOL : MAILIMAP_ERROR_EXTENSION;
 	}
 }
+
+/* thread_parse - the thread-list of a THREAD answer (RFC 5256 section 5)
+ *
+ *   thread-list    = "(" (thread-members / thread-nested) ")"
+ *   thread-members = nz-number *(SP nz-number) [SP thread-nested]
+ *   thread-nested  = 2*thread-list
+ *
+ * as messages in display order with their depth: a number is the reply
+ * to the number before it in its list; the lists nested in a list hold
+ * the replies to its last number or, when it has none (a parent that is
+ * not there), are each other's siblings. An explicit stack, so the
+ * answer's nesting costs no C stack; -1 when it is malformed. */
+static int thread_parse(struct pool *pool, const char *s,
+			struct imapc_threads *t)
+{
+	struct frame {
+		unsigned int base;	/* depth of a first number */
+		unsigned int items;	/* numbers and lists so far */
+		bool has_last, nested;
+		unsigned int last;	/* depth of the last number */
+	} *stack;
+	unsigned int nums = 0, opens = 0, sp = 0;
+	const char *p;
+
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '(')
+			opens++;
+		else if (isdigit((unsigned char)*p) &&
+			 (p == s || !isdigit((unsigned char)p[-1])))
+			nums++;
+	}
+	t->msgs = p_new(pool, struct imapc_thread_msg, nums + 1);
+	t->start = p_new(pool, unsigned int, opens + 2);
+	stack = p_new(pool, struct frame, opens + 1);
+	t->nmsgs = t->n = 0;
+	for (p = s; *p != '\0';) {
+		struct frame *f = sp > 0 ? &stack[sp - 1] : NULL;
+
+		if (*p == ' ') {
+			p++;
+		} else if (*p == '(') {
+			if (f == NULL) {
+				t->start[t->n++] = t->nmsgs;
+				stack[sp++] = (struct frame){ .base = 0 };
+			} else {
+				f->items++;
+				f->nested = true;
+				stack[sp++] = (struct frame){
+					.base = f->has_last ? f->last + 1 :
+						f->base };
+			}
+			p++;
+		} else if (*p == ')') {
+			if (f == NULL || f->items == 0)
+				return -1;
+			sp--;
+			p++;
+		} else if (isdigit((unsigned char)*p)) {
+			uint64_t v = 0;
+
+			for (; isdigit((unsigned char)*p); p++) {
+				v = v * 10 + (uint64_t)(*p - '0');
+				if (v > UINT32_MAX)
+					return -1;
+			}
+			if (f == NULL || f->nested || v == 0)
+				return -1;
+			f->last = f->has_last ? f->last + 1 : f->base;
+			f->has_last = true;
+			f->items++;
+			t->msgs[t->nmsgs].uid = (uint32_t)v;
+			t->msgs[t->nmsgs].depth = f->last;
+			t->nmsgs++;
+		} else {
+			return -1;
+		}
+	}
+	if (sp != 0)
+		return -1;
+	t->start[t->n] = t->nmsgs;
+	return 0;
+}
+
+int imapc_thread(struct imapc *c, struct pool *pool, const char *criteria,
+		 struct imapc_threads *threads_r, const char **error_r)
+{
+	struct thread_ctx ctx;
+
+	if (checked_criteria(c, "THREAD", &criteria, error_r) < 0)
+		return -1;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.pool = pool;
+	ctx.line = p_printf(pool, "UID THREAD REFERENCES UTF-8 %s\r\n",
+			    criteria);
+	if (run(c, "UID THREAD", op_thread, &ctx, true, error_r) < 0) {
+		/* fail() would add the text of an earlier command */
+		if (ctx.resp[0] != '\0') {
+			snprintf(c->error, sizeof(c->error),
+				 "UID THREAD failed: %s", ctx.resp);
+			*error_r = c->error;
+		}
+		return -1;
+	}
+	if (thread_parse(pool, ctx.data, threads_r) < 0) {
+		*error_r = fail_text(c, "UID THREAD: unparsable answer");
+		return -1;
+	}
+	return 0;
+}
+
+/* ==== summaries ========================================================= */
 
 static time_t internal_time(const struct mailimap_date_time *dt)
 {
@@ -1473,6 +1676,12 @@ static void flags(const struct mailimap_msg_att_dynamic *dyn,
 		case MAILIMAP_FLAG_DELETED:
 			s->deleted = true;
 			break;
+		case MAILIMAP_FLAG_KEYWORD:
+			if (ff->fl_flag->fl_data.fl_keyword != NULL &&
+			    strcasecmp(ff->fl_flag->fl_data.fl_keyword,
+				       IMAPC_HAS_ATTACHMENT) == 0)
+				s->has_attachment = true;
+			break;
 		default:
 			break;
 		}
@@ -1524,10 +1733,6 @@ static void one_summary(struct summaries_ctx *ctx,
 		case MAILIMAP_MSG_ATT_INTERNALDATE:
 			idate = st->att_data.att_internal_date;
 			break;
-		case MAILIMAP_MSG_ATT_BODYSTRUCTURE:
-			s.has_attachment = has_attachment(
-				st->att_data.att_bodystructure, 0);
-			break;
 		default:
 			break;
 		}
@@ -1561,8 +1766,6 @@ static int op_summaries(struct imapc *c, void *arg)
 		must(mailimap_fetch_att_new_rfc822_size())));
 	must_ok(mailimap_fetch_type_new_fetch_att_list_add(ft,
 		must(mailimap_fetch_att_new_internaldate())));
-	must_ok(mailimap_fetch_type_new_fetch_att_list_add(ft,
-		must(mailimap_fetch_att_new_bodystructure())));
 	while (pos < ctx->m && r == MAILIMAP_NO_ERROR) {
 		struct mailimap_set *set = next_set(ctx->sorted, ctx->m, &pos);
 		clist *list = NULL;
@@ -1623,6 +1826,7 @@ struct message_ctx {
 	uint32_t uid;
 	const char *data;
 	size_t len;
+	bool seen;
 };
 
 static int op_message(struct imapc *c, void *arg)
@@ -1636,9 +1840,12 @@ static int op_message(struct imapc *c, void *arg)
 
 	ctx->data = NULL;
 	ctx->len = 0;
+	ctx->seen = false;
 	ft = must(mailimap_fetch_type_new_fetch_att_list_empty());
 	must_ok(mailimap_fetch_type_new_fetch_att_list_add(ft,
 		must(mailimap_fetch_att_new_uid())));
+	must_ok(mailimap_fetch_type_new_fetch_att_list_add(ft,
+		must(mailimap_fetch_att_new_flags())));
 	must_ok(mailimap_fetch_type_new_fetch_att_list_add(ft,
 		must(mailimap_fetch_att_new_body_peek_section(
 			must(mailimap_section_new(NULL))))));
@@ -1651,14 +1858,18 @@ static int op_message(struct imapc *c, void *arg)
 	for (it = clist_begin(list); it != NULL; it = clist_next(it)) {
 		const struct mailimap_msg_att *ma = clist_content(it);
 		const struct mailimap_msg_att_body_section *sec = NULL;
+		struct imapc_summary fl;
 		uint32_t uid = 0;
 
+		memset(&fl, 0, sizeof(fl));
 		for (jt = clist_begin(ma->att_list); jt != NULL;
 		     jt = clist_next(jt)) {
 			const struct mailimap_msg_att_item *item =
 				clist_content(jt);
 			const struct mailimap_msg_att_static *st;
 
+			if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC)
+				flags(item->att_data.att_dyn, &fl);
 			if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC ||
 			    (st = item->att_data.att_static) == NULL)
 				continue;
@@ -1669,6 +1880,7 @@ static int op_message(struct imapc *c, void *arg)
 		}
 		if (uid != ctx->uid || sec == NULL)
 			continue;
+		ctx->seen = fl.seen;
 		/* NIL (no body at all) is an empty message, not a
 		 * missing one; one byte more for a NUL after the data */
 		ctx->len = sec->sec_body_part != NULL ? sec->sec_length : 0;
@@ -1682,13 +1894,15 @@ static int op_message(struct imapc *c, void *arg)
 }
 
 int imapc_fetch_message(struct imapc *c, struct pool *pool, uint32_t uid,
-			const char **data_r, size_t *len_r,
+			const char **data_r, size_t *len_r, bool *seen_r,
 			const char **error_r)
 {
-	struct message_ctx ctx = { pool, uid, NULL, 0 };
+	struct message_ctx ctx = { pool, uid, NULL, 0, false };
 
 	*data_r = NULL;
 	*len_r = 0;
+	if (seen_r != NULL)
+		*seen_r = false;
 	if (uid == 0)
 		return 0;
 	if (run(c, "UID FETCH BODY.PEEK[]", op_message, &ctx, true,
@@ -1696,6 +1910,8 @@ int imapc_fetch_message(struct imapc *c, struct pool *pool, uint32_t uid,
 		return -1;
 	*data_r = ctx.data;
 	*len_r = ctx.len;
+	if (seen_r != NULL)
+		*seen_r = ctx.seen;
 	return 0;
 }
 

@@ -78,6 +78,25 @@ int imapc_sort(struct imapc *c, struct pool *pool, enum imapc_sort_key key,
 	       bool reverse, const char *criteria, uint32_t **uids_r,
 	       unsigned int *n_r, const char **error_r);
 
+struct imapc_thread_msg {
+	uint32_t uid;
+	unsigned int depth;	/* 0: a thread's first message */
+};
+
+struct imapc_threads {
+	struct imapc_thread_msg *msgs;	/* all, thread after thread */
+	unsigned int nmsgs;
+	unsigned int *start;	/* thread i is msgs[start[i]..start[i+1]) */
+	unsigned int n;		/* threads */
+};
+
+/* imapc_thread - UID THREAD REFERENCES UTF-8 criteria of the selected
+ * folder (criteria as for imapc_sort()): the threads in the server's
+ * order (RFC 5256: by the date of their first message), each one's
+ * messages in display order, a reply after the message it answers */
+int imapc_thread(struct imapc *c, struct pool *pool, const char *criteria,
+		 struct imapc_threads *threads_r, const char **error_r);
+
 /* imapc_quote - s as an IMAP quoted string, for building search
  * criteria; never a literal: CR and LF become spaces */
 const char *imapc_quote(struct pool *pool, const char *s);
@@ -91,8 +110,14 @@ struct imapc_summary {
 	time_t date;		/* the Date header, else the internal date */
 	uint32_t size;
 	bool seen, flagged, answered, deleted;
-	bool has_attachment;	/* from BODYSTRUCTURE */
+	bool has_attachment;	/* the keyword IMAPC_HAS_ATTACHMENT */
 };
+
+/* the keyword our IMAP server gives a message with attachments when it
+ * stores it (registered with IANA; Dovecot can set it too): the list's
+ * paperclip and the "with attachments" search come from it, so neither
+ * asks the server to parse message structures */
+#define IMAPC_HAS_ATTACHMENT "$HasAttachment"
 
 /* imapc_summaries - list data for uids of the selected folder, in the
  * order of uids (missing ones are left out) */
@@ -102,9 +127,10 @@ int imapc_summaries(struct imapc *c, struct pool *pool,
 		    const char **error_r);
 
 /* imapc_fetch_message - the whole message (BODY.PEEK[]) of uid in the
- * selected folder; 0 and *data_r NULL when there is no such message */
+ * selected folder, and whether it is \Seen (seen_r may be NULL); 0 and
+ * *data_r NULL when there is no such message */
 int imapc_fetch_message(struct imapc *c, struct pool *pool, uint32_t uid,
-			const char **data_r, size_t *len_r,
+			const char **data_r, size_t *len_r, bool *seen_r,
 			const char **error_r);
 
 /* imapc_store_flag - add or remove one flag ("\\Seen", "\\Flagged",

@@ -2,11 +2,19 @@
  * mail.c - the mail pages: folders and the message list, reading a
  * message, its HTML body, its parts, and the list's actions.
  *
- *   GET  /mail          ?f=<folder>&sort=&order=&page=&n=&q=&in=
- *   GET  /mail/read     ?f=&uid=
+ *   GET  /mail          ?f=<folder>&sort=&order=&page=&n=&q=&in=&all=
+ *                       &view=threads|list, advanced search fields
+ *   GET  /mail/read     ?f=&uid=[&view=text|html][&images=1]
  *   GET  /mail/body     ?f=&uid=   the sanitized HTML, for a sandboxed frame
  *   GET  /mail/part     ?f=&uid=&part=[&inline=1]
  *   POST /mail/action   f, uid (repeated), op, to
+ *   POST /mail/sender   f, uid, op=contact|block
+ *   POST /mail/images   f, uid: always load this sender's remote images
+ *
+ * Preferences live in the users row: the list's page size and whether it
+ * shows conversations, and whether a message with both a plain text and
+ * an HTML version is read as plain text. A request that chooses one
+ * (n=, view=) also keeps it.
  *
  * Every folder name and UID comes from the browser and is only ever sent
  * to the IMAP server, which answers for this user alone: another user's
@@ -47,6 +55,8 @@
 #define WM_QUERY_MAX 200
 #define WM_UIDS_MAX 5000
 #define WM_CID_MAX (2 * 1024 * 1024)	/* inline image shown in a body */
+#define WM_DEPTH_SHOWN 6	/* reply levels the list indents */
+#define WM_SENDER_MAX 320	/* remote_image_senders.sender */
 
 /* the CSP of a message body: nothing runs, nothing loads but our own
  * part URLs and data: images, inline styles are fine */
@@ -220,6 +230,10 @@ static const struct {
 	{ "a_body", "TEXT" },
 };
 
+/* "with attachments": the keyword the server sets on such messages
+ * when it stores them, which the paperclip of the list shows too */
+#define WM_ATTACH_CRITERION "KEYWORD " IMAPC_HAS_ATTACHMENT
+
 /* imap_date - "2024-03-05" as "5-Mar-2024", NULL if it is not a date */
 static const char *imap_date(struct pool *pool, const char *s)
 {
@@ -311,6 +325,12 @@ static const char *criteria(struct web_req *req, const char **key_r,
 		buf_addf(c, "%sFLAGGED", c->len > 0 ? " " : "");
 		buf_adds(extra, "&flagged=1");
 	}
+	if (form_get(&req->query, "attach") != NULL) {
+		buf_addf(c, "%s" WM_ATTACH_CRITERION, c->len > 0 ? " " : "");
+		buf_adds(extra, "&attach=1");
+	}
+	if (form_get(&req->query, "all") != NULL)
+		buf_adds(extra, "&all=1");
 	*extra_r = extra->len > 0 ? extra->data : "";
 	return c->len > 0 ? c->data : "ALL";
 }
@@ -334,121 +354,75 @@ static bool list_reverse(struct web_req *req)
 	return order == NULL || strcmp(order, "asc") != 0;
 }
 
-/* page_size - the list's page size: the one asked for (then kept as the
- * user's preference), else the user's preference */
-static unsigned int page_size(struct web_req *req, unsigned int asked)
+/* the user's preferences (users columns) */
+struct prefs {
+	unsigned int size;	/* list_page_size */
+	bool threads;		/* list_threads */
+	bool plain;		/* read_plain */
+};
+
+/* prefs_get - the user's preferences, after keeping those the request
+ * chose: size (20, 50 or 100; anything else is no choice), threads and
+ * plain ("t", "f" or NULL for no choice). The defaults when the database
+ * fails us: a preference is not worth an error page. */
+static void prefs_get(struct web_req *req, unsigned int size,
+		      const char *threads, const char *plain,
+		      struct prefs *p)
 {
-	char user[32], size[16];
-	const char *params[2] = { user, size };
+	char user[32], sz[16];
+	const char *params[4] = { user, NULL, threads, plain };
 	PGresult *res;
 	unsigned int n;
 
+	p->size = WM_PAGE_SIZE_DEFAULT;
+	p->threads = p->plain = false;
 	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
-	if (asked == 20 || asked == 50 || asked == 100) {
-		snprintf(size, sizeof(size), "%u", asked);
-		if (db_query(req->pool, "UPDATE users SET list_page_size ="
-			     " $2::integer WHERE id = $1::bigint AND"
-			     " list_page_size <> $2::integer", 2, params) ==
-		    NULL)
-			log_warn("event=webmail_pref_failed error=%s",
-				 log_quote(db_error()));
-		return asked;
+	if (size == 20 || size == 50 || size == 100) {
+		snprintf(sz, sizeof(sz), "%u", size);
+		params[1] = sz;
 	}
-	res = db_query(req->pool, "SELECT list_page_size FROM users WHERE"
-		       " id = $1::bigint", 1, params);
-	if (res == NULL || db_ntuples(res) != 1 ||
-	    str_to_uint(db_value(res, 0, 0), &n) < 0)
-		return WM_PAGE_SIZE_DEFAULT;
-	return n;
+	if ((params[1] != NULL || threads != NULL || plain != NULL) &&
+	    db_query(req->pool, "UPDATE users SET"
+		     " list_page_size = COALESCE($2::integer, list_page_size),"
+		     " list_threads = COALESCE($3::boolean, list_threads),"
+		     " read_plain = COALESCE($4::boolean, read_plain)"
+		     " WHERE id = $1::bigint AND"
+		     " (list_page_size, list_threads, read_plain) IS DISTINCT"
+		     " FROM (COALESCE($2::integer, list_page_size),"
+		     "  COALESCE($3::boolean, list_threads),"
+		     "  COALESCE($4::boolean, read_plain))", 4, params) == NULL)
+		log_warn("event=webmail_pref_failed error=%s",
+			 log_quote(db_error()));
+	res = db_query(req->pool, "SELECT list_page_size, list_threads,"
+		       " read_plain FROM users WHERE id = $1::bigint", 1,
+		       params);
+	if (res == NULL || db_ntuples(res) != 1)
+		return;
+	if (str_to_uint(db_value(res, 0, 0), &n) == 0)
+		p->size = n;
+	p->threads = strcmp(db_value(res, 0, 1), "t") == 0;
+	p->plain = strcmp(db_value(res, 0, 2), "t") == 0;
 }
 
-/* ---- the list ------------------------------------------------------------ */
-
-int wm_page_mail(struct web_req *req)
+/* choice - "t" or "f" for a query value that is on or off, else NULL */
+static const char *choice(struct web_req *req, const char *name,
+			  const char *on, const char *off)
 {
-	const char *f = form_get(&req->query, "f"), *error;
-	const char *sort = form_get(&req->query, "sort");
-	const char *q = form_get(&req->query, "q");
-	const char *in = form_get(&req->query, "in");
-	unsigned int page = query_uint(req, "page", 1);
-	unsigned int size = query_uint(req, "n", 0);
-	enum imapc_sort_key key = list_key(req);
-	struct imapc_folder *folders;
-	const struct imapc_folder *cur;
-	struct imapc_summary *sum;
-	unsigned int nf, nuids, nsum, pages, first;
-	uint32_t *uids, exists;
-	struct imapc *c;
-	const char *search, *extra, *form_error = NULL;
-	int status = 200;
-	bool reverse;
+	const char *v = form_get(&req->query, name);
 
-	if (f == NULL || *f == '\0')
-		f = "INBOX";
-	if (sort == NULL || key == IMAPC_SORT_DATE)
-		sort = "date";
-	reverse = list_reverse(req);
-	size = page_size(req, size);
-	if (q != NULL && strlen(q) > WM_QUERY_MAX)
-		return web_fail(req, 400, "bad_request");
-	search = criteria(req, &form_error, &extra);
-	if (search == NULL) {
-		/* shown on the page, with the folder as it is */
-		search = "ALL";
-		extra = "";
-		status = 422;
-	}
+	if (v != NULL && strcmp(v, on) == 0)
+		return "t";
+	if (v != NULL && strcmp(v, off) == 0)
+		return "f";
+	return NULL;
+}
 
-	c = wm_connect_with_folders(req, &folders, &nf);
-	if (c == NULL)
-		return 0;
-	cur = wm_find_folder(folders, nf, f);
-	if (cur == NULL || cur->noselect) {
-		imapc_release(&c);
-		return web_fail(req, 404, "not_found");
-	}
-	if (imapc_select(c, f, &exists, &error) < 0 ||
-	    imapc_sort(c, req->pool, key, reverse, search, &uids, &nuids,
-		       &error) < 0) {
-		imapc_release(&c);
-		return imap_unavailable(req, error);
-	}
-	pages = nuids == 0 ? 1 : (nuids + size - 1) / size;
-	if (page > pages)
-		page = pages;
-	first = (page - 1) * size;
-	if (imapc_summaries(c, req->pool, uids + first,
-			    nuids - first < size ? nuids - first : size,
-			    &sum, &nsum, &error) < 0) {
-		imapc_release(&c);
-		return imap_unavailable(req, error);
-	}
-	imapc_release(&c);
-
-	set_folders(req, folders, nf, f);
-	wcs_set(req->hdf, "List.Folder", f);
-	wcs_set(req->hdf, "List.FolderEncoded", url_encode(req->pool, f));
-	wcs_set(req->hdf, "List.FolderName", cur->name);
-	wcs_set(req->hdf, "List.Special", special_name[cur->special]);
-	wcs_set(req->hdf, "List.Sort", sort);
-	wcs_set(req->hdf, "List.Order", reverse ? "desc" : "asc");
-	wcs_set(req->hdf, "List.Q", q != NULL ? q : "");
-	wcs_set(req->hdf, "List.QEncoded", url_encode(req->pool,
-						       q != NULL ? q : ""));
-	wcs_set(req->hdf, "List.In", in != NULL ? in : "all");
-	wcs_set_int(req->hdf, "List.Page", page);
-	wcs_set_int(req->hdf, "List.Pages", pages);
-	wcs_set_int(req->hdf, "List.Size", size);
-	wcs_set_int(req->hdf, "List.Total", nuids);
-	wcs_set_int(req->hdf, "List.Prev", page > 1 ? page - 1 : 0);
-	wcs_set_int(req->hdf, "List.Next", page < pages ? page + 1 : 0);
-	/* page numbers around the current one */
-	for (unsigned int p = page > 3 ? page - 3 : 1, i = 0;
-	     p <= pages && i < 7; p++, i++)
-		wcs_set_int(req->hdf, p_printf(req->pool, "List.Near.%u", i),
-			    p);
-	for (unsigned int i = 0; i < nsum; i++) {
-		const struct imapc_summary *m = &sum[i];
+/* set_rows - Messages.* of the list */
+static void set_rows(struct web_req *req, const struct wm_row *rows,
+		     unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct imapc_summary *m = rows[i].m;
 		const char *pre = p_printf(req->pool, "Messages.%u.", i);
 
 		set_fmt(req->hdf, p_printf(req->pool, "%sUid", pre),
@@ -472,7 +446,137 @@ int wm_page_mail(struct web_req *req)
 			m->answered ? "1" : "");
 		wcs_set(req->hdf, p_printf(req->pool, "%sAttach", pre),
 			m->has_attachment ? "1" : "");
+		/* indentation stops at a depth the page can show */
+		wcs_set_int(req->hdf, p_printf(req->pool, "%sDepth", pre),
+			    rows[i].depth < WM_DEPTH_SHOWN ? rows[i].depth :
+			    WM_DEPTH_SHOWN);
+		wcs_set_int(req->hdf, p_printf(req->pool, "%sThread", pre),
+			    rows[i].thread_size);
+		if (rows[i].folder == NULL)
+			continue;
+		wcs_set(req->hdf, p_printf(req->pool, "%sFolder", pre),
+			rows[i].folder->raw);
+		wcs_set(req->hdf, p_printf(req->pool, "%sFolderEncoded", pre),
+			url_encode(req->pool, rows[i].folder->raw));
+		wcs_set(req->hdf, p_printf(req->pool, "%sFolderName", pre),
+			rows[i].folder->name);
+		wcs_set(req->hdf, p_printf(req->pool, "%sFolderSpecial", pre),
+			special_name[rows[i].folder->special]);
 	}
+}
+
+/* ---- the list ------------------------------------------------------------ */
+
+int wm_page_mail(struct web_req *req)
+{
+	const char *f = form_get(&req->query, "f"), *error;
+	const char *sort = form_get(&req->query, "sort");
+	const char *q = form_get(&req->query, "q");
+	const char *in = form_get(&req->query, "in");
+	unsigned int page = query_uint(req, "page", 1);
+	enum imapc_sort_key key = list_key(req);
+	bool all = form_get(&req->query, "all") != NULL, threads;
+	struct imapc_folder *folders;
+	const struct imapc_folder *cur;
+	struct imapc_summary *sum;
+	struct wm_row *rows;
+	struct prefs prefs;
+	unsigned int nf, nuids, nrows, pages, size, total;
+	uint32_t *uids, exists;
+	struct imapc *c;
+	const char *search, *extra, *form_error = NULL;
+	int status = 200, ret;
+	bool reverse;
+
+	if (f == NULL || *f == '\0')
+		f = "INBOX";
+	if (sort == NULL || key == IMAPC_SORT_DATE)
+		sort = "date";
+	reverse = list_reverse(req);
+	prefs_get(req, query_uint(req, "n", 0),
+		  choice(req, "view", "threads", "list"), NULL, &prefs);
+	size = prefs.size;
+	/* a search in every folder is a list of messages */
+	threads = prefs.threads && !all;
+	if (q != NULL && strlen(q) > WM_QUERY_MAX)
+		return web_fail(req, 400, "bad_request");
+	search = criteria(req, &form_error, &extra);
+	if (search == NULL) {
+		/* shown on the page, with the folder as it is */
+		search = "ALL";
+		extra = "";
+		all = false;
+		threads = prefs.threads;
+		status = 422;
+	}
+	if (threads)
+		sort = "date";	/* conversations: by the newest message */
+
+	c = wm_connect_with_folders(req, &folders, &nf);
+	if (c == NULL)
+		return 0;
+	cur = wm_find_folder(folders, nf, f);
+	if (cur == NULL || cur->noselect) {
+		imapc_release(&c);
+		return web_fail(req, 404, "not_found");
+	}
+	if (all) {
+		ret = wm_search_all(c, req->pool, folders, nf, search, key,
+				    reverse, &page, size, &rows, &nrows,
+				    &total, &error);
+	} else if (imapc_select(c, f, &exists, &error) < 0) {
+		ret = -1;
+	} else if (threads) {
+		ret = wm_thread_page(c, req->pool, search, reverse, &page,
+				     size, &rows, &nrows, &total, &error);
+	} else if ((ret = imapc_sort(c, req->pool, key, reverse, search,
+				     &uids, &nuids, &error)) == 0) {
+		unsigned int first;
+
+		pages = nuids == 0 ? 1 : (nuids + size - 1) / size;
+		if (page > pages)
+			page = pages;
+		first = (page - 1) * size;
+		total = nuids;
+		ret = imapc_summaries(c, req->pool, uids + first,
+				      nuids - first < size ? nuids - first :
+				      size, &sum, &nrows, &error);
+		if (ret == 0) {
+			rows = p_new(req->pool, struct wm_row, nrows + 1);
+			for (unsigned int i = 0; i < nrows; i++)
+				rows[i].m = &sum[i];
+		}
+	}
+	imapc_release(&c);
+	if (ret < 0)
+		return imap_unavailable(req, error);
+	pages = total == 0 ? 1 : (total + size - 1) / size;
+
+	set_folders(req, folders, nf, f);
+	wcs_set(req->hdf, "List.Folder", f);
+	wcs_set(req->hdf, "List.FolderEncoded", url_encode(req->pool, f));
+	wcs_set(req->hdf, "List.FolderName", cur->name);
+	wcs_set(req->hdf, "List.Special", special_name[cur->special]);
+	wcs_set(req->hdf, "List.Sort", sort);
+	wcs_set(req->hdf, "List.Order", reverse ? "desc" : "asc");
+	wcs_set(req->hdf, "List.Q", q != NULL ? q : "");
+	wcs_set(req->hdf, "List.QEncoded", url_encode(req->pool,
+						       q != NULL ? q : ""));
+	wcs_set(req->hdf, "List.In", in != NULL ? in : "all");
+	wcs_set(req->hdf, "List.Threads", threads ? "1" : "");
+	wcs_set(req->hdf, "List.All", all ? "1" : "");
+	wcs_set_int(req->hdf, "List.Page", page);
+	wcs_set_int(req->hdf, "List.Pages", pages);
+	wcs_set_int(req->hdf, "List.Size", size);
+	wcs_set_int(req->hdf, "List.Total", total);
+	wcs_set_int(req->hdf, "List.Prev", page > 1 ? page - 1 : 0);
+	wcs_set_int(req->hdf, "List.Next", page < pages ? page + 1 : 0);
+	/* page numbers around the current one */
+	for (unsigned int p = page > 3 ? page - 3 : 1, i = 0;
+	     p <= pages && i < 7; p++, i++)
+		wcs_set_int(req->hdf, p_printf(req->pool, "List.Near.%u", i),
+			    p);
+	set_rows(req, rows, nrows);
 	wcs_set(req->hdf, "List.Extra", extra);
 	if (form_error != NULL)
 		wcs_set(req->hdf, "Page.FormError", form_error);
@@ -484,7 +588,8 @@ int wm_page_mail(struct web_req *req)
 		    strcmp(fl->name, "min_kb") == 0 ||
 		    strcmp(fl->name, "max_kb") == 0 ||
 		    strcmp(fl->name, "unread") == 0 ||
-		    strcmp(fl->name, "flagged") == 0)
+		    strcmp(fl->name, "flagged") == 0 ||
+		    strcmp(fl->name, "attach") == 0)
 			wcs_set(req->hdf, p_printf(req->pool, "Adv.%s",
 						   fl->name), fl->value);
 	return web_render(req, status, "mail.cs");
@@ -492,12 +597,13 @@ int wm_page_mail(struct web_req *req)
 
 /* ---- one message ---------------------------------------------------------- */
 
-/* open_message - select f, fetch uid and parse it; 1 found, 0 not found
- * (the response is made), -1 failed (the response is made) */
+/* open_message - select f, fetch uid and parse it (*seen_r: whether it
+ * was \Seen, when not NULL); 1 found, 0 not found (the response is
+ * made), -1 failed (the response is made) */
 static int open_message(struct web_req *req, struct imapc **c_r,
 			const char **f_r, uint32_t *uid_r,
 			struct wm_message *msg, const char **raw_r,
-			size_t *raw_len_r)
+			size_t *raw_len_r, bool *seen_r)
 {
 	const char *f = form_get(&req->query, "f");
 	const char *u = form_get(&req->query, "uid");
@@ -525,7 +631,8 @@ static int open_message(struct web_req *req, struct imapc **c_r,
 		web_fail(req, 404, "not_found");
 		return 0;
 	}
-	if (imapc_fetch_message(c, req->pool, uid, &data, &len, &error) < 0) {
+	if (imapc_fetch_message(c, req->pool, uid, &data, &len, seen_r,
+				&error) < 0) {
 		imapc_release(&c);
 		imap_unavailable(req, error);
 		return -1;
@@ -545,17 +652,41 @@ static int open_message(struct web_req *req, struct imapc **c_r,
 	return 1;
 }
 
+/* images_sender - whether the user wants every remote image of sender:
+ * 1 yes, 0 no, -1 the database failed (then: no) */
+static int images_sender(struct web_req *req, const char *sender)
+{
+	char user[32];
+	const char *params[2] = { user, sender };
+	PGresult *res;
+
+	if (sender == NULL || strchr(sender, '@') == NULL)
+		return 0;
+	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
+	res = db_query(req->pool, "SELECT 1 FROM remote_image_senders WHERE"
+		       " user_id = $1::bigint AND sender = lower($2)", 2,
+		       params);
+	if (res == NULL) {
+		log_warn("event=webmail_images_sender_failed error=%s",
+			 log_quote(db_error()));
+		return -1;
+	}
+	return db_ntuples(res) > 0;
+}
+
 int wm_page_read(struct web_req *req)
 {
 	struct wm_message msg;
+	struct prefs prefs;
 	struct imapc *c;
 	const char *f, *error;
 	uint32_t uid, *order;
 	unsigned int shown = 0, norder;
+	bool plain, trusted, seen;
 
-	if (open_message(req, &c, &f, &uid, &msg, NULL, NULL) <= 0)
+	if (open_message(req, &c, &f, &uid, &msg, NULL, NULL, &seen) <= 0)
 		return 0;
-	if (imapc_store_flag(c, &uid, 1, "\\Seen", true, &error) < 0)
+	if (!seen && imapc_store_flag(c, &uid, 1, "\\Seen", true, &error) < 0)
 		log_warn("event=webmail_seen_failed user=%s error=%s",
 			 log_quote(user_of(req)), log_quote(error));
 	/* previous and next in the list's order (newest first unless the
@@ -579,9 +710,22 @@ int wm_page_read(struct web_req *req)
 		const char *done = form_get(&req->query, "done");
 
 		if (done != NULL && (strcmp(done, "contact") == 0 ||
-				     strcmp(done, "block") == 0))
+				     strcmp(done, "block") == 0 ||
+				     strcmp(done, "images") == 0))
 			wcs_set(req->hdf, "Msg.Done", done);
 	}
+	/* plain text or HTML: the one asked for becomes the default */
+	prefs_get(req, 0, NULL, choice(req, "view", "text", "html"), &prefs);
+	plain = msg.text != NULL && (msg.html == NULL || prefs.plain);
+	wcs_set(req->hdf, "Msg.Alternative", msg.text != NULL &&
+		msg.html != NULL ? "1" : "");
+	wcs_set(req->hdf, "Msg.Plain", plain ? "1" : "");
+	/* remote images: asked for this message, or always for its sender */
+	trusted = msg.html != NULL && !plain &&
+		images_sender(req, msg.from_addr) > 0;
+	wcs_set(req->hdf, "Msg.Images", trusted ||
+		form_get(&req->query, "images") != NULL ? "1" : "");
+	wcs_set(req->hdf, "Msg.ImagesSender", trusted ? "1" : "");
 
 	req->csp = WM_READ_CSP;
 	wcs_set(req->hdf, "Msg.Folder", f);
@@ -593,9 +737,9 @@ int wm_page_read(struct web_req *req)
 	wcs_set(req->hdf, "Msg.To", msg.to);
 	wcs_set(req->hdf, "Msg.Cc", msg.cc);
 	wcs_set(req->hdf, "Msg.Date", fmt_date(req->pool, msg.date));
-	wcs_set(req->hdf, "Msg.Html", msg.html != NULL ? "1" : "");
-	wcs_set(req->hdf, "Msg.Images",
-		form_get(&req->query, "images") != NULL ? "1" : "");
+	wcs_set(req->hdf, "Msg.Html", msg.html != NULL && !plain ? "1" : "");
+	wcs_set(req->hdf, "Msg.FromOk", strchr(msg.from_addr, '@') != NULL &&
+		strlen(msg.from_addr) <= WM_SENDER_MAX ? "1" : "");
 	/* our own escaping and markup only (message.c), hence uvar: */
 	wcs_set(req->hdf, "Msg.TextHtml", wm_text_html(req->pool,
 		msg.text != NULL ? msg.text : "",
@@ -668,7 +812,7 @@ int wm_page_body(struct web_req *req)
 	uint32_t uid;
 	struct buf *out = buf_new_pool(req->pool, 0);
 
-	if (open_message(req, &c, &f, &uid, &msg, NULL, NULL) <= 0)
+	if (open_message(req, &c, &f, &uid, &msg, NULL, NULL, NULL) <= 0)
 		return 0;
 	imapc_release(&c);
 	/* remote images only when the user asked, for this message */
@@ -728,7 +872,7 @@ int wm_page_part(struct web_req *req)
 
 	if (n == NULL || str_to_uint(n, &no) < 0)
 		return web_fail(req, 404, "not_found");
-	if (open_message(req, &c, &f, &uid, &msg, &raw, &raw_len) <= 0)
+	if (open_message(req, &c, &f, &uid, &msg, &raw, &raw_len, NULL) <= 0)
 		return 0;
 	imapc_release(&c);
 	for (unsigned int i = 0; i < msg.nparts; i++)
@@ -879,41 +1023,67 @@ int wm_action_mail(struct web_req *req)
 
 /* ---- the sender: address book, block list --------------------------------- */
 
+/* posted_sender - the sender of the message the POST's f and uid name,
+ * read from the message; NULL when the response is made (400 for a bad
+ * form, 404 for no such message or one without a sender address, 503
+ * when the mail server is unavailable) */
+static const struct imapc_summary *posted_sender(struct web_req *req,
+						 bool form_ok,
+						 unsigned int *uid_r)
+{
+	const char *f = form_get(&req->post, "f");
+	const char *u = form_get(&req->post, "uid");
+	struct imapc_summary *sum;
+	const char *error;
+	unsigned int uid, n;
+	uint32_t exists, id;
+	struct imapc *c;
+
+	if (!form_ok || f == NULL || u == NULL || str_to_uint(u, &uid) < 0 ||
+	    uid == 0) {
+		web_fail(req, 400, "bad_request");
+		return NULL;
+	}
+	c = imapc_acquire(user_of(req), &error);
+	if (c == NULL) {
+		imap_unavailable(req, error);
+		return NULL;
+	}
+	id = uid;
+	if (imapc_select(c, f, &exists, &error) < 0 ||
+	    imapc_summaries(c, req->pool, &id, 1, &sum, &n, &error) < 0 ||
+	    n != 1 || strchr(sum[0].from_addr, '@') == NULL) {
+		imapc_release(&c);
+		web_fail(req, 404, "not_found");
+		return NULL;
+	}
+	imapc_release(&c);
+	*uid_r = uid;
+	return &sum[0];
+}
+
 /* wm_action_sender - POST f, uid, op=contact|block: the message's sender
  * (read from the message, not from the form) goes into the user's
  * address book or block list; then back to the message */
 int wm_action_sender(struct web_req *req)
 {
 	const char *f = form_get(&req->post, "f");
-	const char *u = form_get(&req->post, "uid");
 	const char *op = form_get(&req->post, "op");
-	const char *error, *params[3];
-	struct imapc_summary *sum;
-	unsigned int uid, n;
-	uint32_t exists, id;
-	struct imapc *c;
+	const struct imapc_summary *sum;
+	const char *params[3];
+	unsigned int uid;
 	char user[32];
 	PGresult *res;
 
-	if (f == NULL || u == NULL || op == NULL ||
-	    str_to_uint(u, &uid) < 0 || uid == 0 ||
-	    (strcmp(op, "contact") != 0 && strcmp(op, "block") != 0))
-		return web_fail(req, 400, "bad_request");
-	c = imapc_acquire(user_of(req), &error);
-	if (c == NULL)
-		return imap_unavailable(req, error);
-	id = uid;
-	if (imapc_select(c, f, &exists, &error) < 0 ||
-	    imapc_summaries(c, req->pool, &id, 1, &sum, &n, &error) < 0 ||
-	    n != 1 || strchr(sum[0].from_addr, '@') == NULL) {
-		imapc_release(&c);
-		return web_fail(req, 404, "not_found");
-	}
-	imapc_release(&c);
+	sum = posted_sender(req, op != NULL && (strcmp(op, "contact") == 0 ||
+						strcmp(op, "block") == 0),
+			    &uid);
+	if (sum == NULL)
+		return 0;
 	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
 	params[0] = user;
-	params[1] = sum[0].from_addr;
-	params[2] = sum[0].from_name;
+	params[1] = sum->from_addr;
+	params[2] = sum->from_name;
 	if (strcmp(op, "contact") == 0)
 		res = db_query(req->pool,
 			"INSERT INTO contacts (user_id, name, emails)"
@@ -932,8 +1102,44 @@ int wm_action_sender(struct web_req *req)
 		return web_fail(req, 503, "unavailable");
 	}
 	log_info("event=webmail_sender op=%s user=%s sender=%s", op,
-		 log_quote(user_of(req)), log_quote(sum[0].from_addr));
+		 log_quote(user_of(req)), log_quote(sum->from_addr));
 	return web_redirect(req, p_printf(req->pool,
 		"/mail/read?f=%s&uid=%u&done=%s", url_encode(req->pool, f), uid,
 		op));
+}
+
+/* ---- remote images of a sender ------------------------------------------ */
+
+/* wm_action_images - POST f, uid: the remote images of every message from
+ * this message's sender (read from the message, not from the form) are
+ * loaded from now on; then back to the message, its images shown */
+int wm_action_images(struct web_req *req)
+{
+	const char *f = form_get(&req->post, "f");
+	const struct imapc_summary *sum;
+	const char *params[2];
+	unsigned int uid;
+	char user[32];
+
+	sum = posted_sender(req, true, &uid);
+	if (sum == NULL)
+		return 0;
+	if (strlen(sum->from_addr) > WM_SENDER_MAX)
+		return web_fail(req, 400, "bad_request");
+	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
+	params[0] = user;
+	params[1] = sum->from_addr;
+	if (db_query(req->pool, "INSERT INTO remote_image_senders"
+		     " (user_id, sender) VALUES ($1::bigint, lower($2))"
+		     " ON CONFLICT (user_id, sender) DO NOTHING", 2,
+		     params) == NULL) {
+		log_error("event=webmail_images_sender_failed error=%s",
+			  log_quote(db_error()));
+		return web_fail(req, 503, "unavailable");
+	}
+	log_info("event=webmail_images_sender user=%s sender=%s",
+		 log_quote(user_of(req)), log_quote(sum->from_addr));
+	return web_redirect(req, p_printf(req->pool,
+		"/mail/read?f=%s&uid=%u&done=images", url_encode(req->pool, f),
+		uid));
 }

@@ -5,6 +5,7 @@
  */
 #include "imapc.h"
 
+struct pool;
 struct web_req;
 
 /* shared by the mail pages (mail.c) */
@@ -21,12 +22,39 @@ const char *wm_special_name(enum imapc_special special);
 /* wm_folder_leaf - the last level of the folder's UTF-8 name */
 const char *wm_folder_leaf(const struct imapc_folder *f);
 
+/* one row of the message list */
+struct wm_row {
+	const struct imapc_summary *m;
+	const struct imapc_folder *folder;	/* every-folder search only */
+	unsigned int depth;		/* in a conversation; 0 at its top */
+	unsigned int thread_size;	/* at a conversation's top: messages */
+};
+
+/* mail-views.c: the page'th page (clamped, *page is updated) of size
+ * conversations of the selected folder whose messages match criteria,
+ * the one with the newest message first unless !reverse; *total_r
+ * conversations */
+int wm_thread_page(struct imapc *c, struct pool *pool, const char *criteria,
+		   bool reverse, unsigned int *page, unsigned int size,
+		   struct wm_row **rows_r, unsigned int *nrows_r,
+		   unsigned int *total_r, const char **error_r);
+/* the page'th page of the messages matching criteria in every selectable
+ * folder, merged in the order of key; *total_r messages. Leaves the last
+ * folder with matches selected. */
+int wm_search_all(struct imapc *c, struct pool *pool,
+		  const struct imapc_folder *folders, unsigned int nf,
+		  const char *criteria, enum imapc_sort_key key, bool reverse,
+		  unsigned int *page, unsigned int size,
+		  struct wm_row **rows_r, unsigned int *nrows_r,
+		  unsigned int *total_r, const char **error_r);
+
 int wm_page_mail(struct web_req *req);
 int wm_page_read(struct web_req *req);
 int wm_page_body(struct web_req *req);
 int wm_page_part(struct web_req *req);
 int wm_action_mail(struct web_req *req);
 int wm_action_sender(struct web_req *req);
+int wm_action_images(struct web_req *req);
 /* folders.c */
 int wm_page_folders(struct web_req *req);
 int wm_action_folders(struct web_req *req);

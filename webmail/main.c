@@ -35,6 +35,7 @@ static const struct web_page wm_pages[] = {
 	{ "/mail/part", wm_page_part, NULL, PAGE_AUTH },
 	{ "/mail/action", NULL, wm_action_mail, PAGE_AUTH },
 	{ "/mail/sender", NULL, wm_action_sender, PAGE_AUTH },
+	{ "/mail/images", NULL, wm_action_images, PAGE_AUTH },
 	{ "/mail/folders", wm_page_folders, wm_action_folders, PAGE_AUTH },
 	{ "/mail/source", wm_page_source, NULL, PAGE_AUTH },
 	{ NULL, NULL, NULL, 0 },

@@ -4,10 +4,14 @@
  * Charsets: a declared charset is believed when iconv knows it and the
  * bytes convert; GB2312 and GBK are read as GB18030 (their superset, and
  * what mailers mean by them), KS C 5601 as CP949. Undeclared or wrong
- * charsets are guessed: valid UTF-8 first, then GB18030, then Big5, then
- * ISO-8859-1 (which accepts anything). Raw 8-bit header text goes through
- * the same list as GMime's fallback charsets. The result is always valid
- * UTF-8.
+ * charsets are guessed. uchardet is asked first: its answer is taken when
+ * the bytes convert, except that it takes short Chinese text for a
+ * single-byte charset now and then (ISO-8859-7, KOI8-R), which converts
+ * anything; so a single-byte answer counts only for text with at least
+ * GUESS_SINGLE_MIN bytes above 127, or when the bytes are not GB18030.
+ * Then the fixed order: valid UTF-8, GB18030, Big5, ISO-8859-1 (which
+ * accepts anything). Raw 8-bit header text goes through that fixed list
+ * as GMime's fallback charsets. The result is always valid UTF-8.
  */
 #include "config.h"
 
@@ -15,12 +19,18 @@
 #include <strings.h>
 
 #include <gmime/gmime.h>
+#include <uchardet.h>
 
 #include "buf.h"
 #include "message.h"
 #include "pool.h"
 
 #define WM_PARTS_MAX 500
+/* uchardet reads no more than this of a part: enough to decide */
+#define GUESS_READ_MAX (64 * 1024)
+/* bytes above 127 from which a single-byte guess of uchardet is taken
+ * even for text that would read as GB18030 */
+#define GUESS_SINGLE_MIN 32
 
 static GMimeParserOptions *parser_opts;
 
@@ -76,6 +86,62 @@ static const char *convert(struct pool *pool, const char *data, size_t len,
 	return ret;
 }
 
+/* single_byte - a charset uchardet names that has one byte a character */
+static bool single_byte(const char *cs)
+{
+	static const char *const prefixes[] = {
+		"ISO-8859-", "WINDOWS-", "KOI8", "IBM", "MAC-", "TIS-620",
+		"VISCII", "GEORGIAN", "CP12", "ASCII",
+	};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (g_ascii_strncasecmp(cs, prefixes[i],
+					strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* detect - what uchardet takes data for, or NULL when it cannot tell
+ * (or says ASCII, which the fixed order reads anyway) */
+static const char *detect(struct pool *pool, const char *data, size_t len)
+{
+	uchardet_t ud = uchardet_new();
+	const char *cs = NULL;
+
+	if (ud == NULL)
+		return NULL;
+	if (uchardet_handle_data(ud, data, len < GUESS_READ_MAX ? len :
+				 GUESS_READ_MAX) == 0) {
+		uchardet_data_end(ud);
+		if (uchardet_get_charset(ud) != NULL &&
+		    *uchardet_get_charset(ud) != '\0' &&
+		    g_ascii_strcasecmp(uchardet_get_charset(ud), "ASCII") != 0)
+			cs = p_strdup(pool, uchardet_get_charset(ud));
+	}
+	uchardet_delete(ud);
+	return cs;
+}
+
+/* guess - data in the charset uchardet names, when that is believable */
+static const char *guess(struct pool *pool, const char *data, size_t len)
+{
+	const char *cs = detect(pool, data, len), *out;
+	size_t high = 0;
+
+	if (cs == NULL || (out = convert(pool, data, len,
+					 charset_alias(cs))) == NULL)
+		return NULL;
+	if (!single_byte(cs))
+		return out;
+	for (size_t i = 0; i < len && high < GUESS_SINGLE_MIN; i++)
+		if ((unsigned char)data[i] > 0x7f)
+			high++;
+	if (high >= GUESS_SINGLE_MIN ||
+	    convert(pool, data, len, "GB18030") == NULL)
+		return out;
+	return NULL;
+}
+
 const char *wm_to_utf8(struct pool *pool, const char *data, size_t len,
 		       const char *charset)
 {
@@ -86,6 +152,14 @@ const char *wm_to_utf8(struct pool *pool, const char *data, size_t len,
 	    strcasecmp(charset, "us-ascii") != 0 &&
 	    strcasecmp(charset, "utf-8") != 0 &&
 	    (out = convert(pool, data, len, charset_alias(charset))) != NULL)
+		return out;
+	/* a declared UTF-8 or US-ASCII that holds is taken as it is */
+	if (charset != NULL && (strcasecmp(charset, "utf-8") == 0 ||
+				strcasecmp(charset, "us-ascii") == 0) &&
+	    g_utf8_validate(data, (gssize)len, NULL) &&
+	    memchr(data, '\0', len) == NULL)
+		return p_strndup(pool, data, len);
+	if ((out = guess(pool, data, len)) != NULL)
 		return out;
 	if (g_utf8_validate(data, (gssize)len, NULL) &&
 	    memchr(data, '\0', len) == NULL)

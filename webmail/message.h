@@ -42,8 +42,9 @@ struct wm_message {
 int wm_message_parse(struct pool *pool, const char *data, size_t len,
 		     struct wm_message *msg_r);
 
-/* wm_to_utf8 - bytes in charset (NULL or unknown: guessed among UTF-8,
- * GB18030, Big5 and ISO-8859-1) as UTF-8 */
+/* wm_to_utf8 - bytes in charset as UTF-8; when charset is NULL, unknown
+ * or does not fit the bytes: in the charset uchardet finds, else the
+ * first of UTF-8, GB18030, Big5 and ISO-8859-1 that fits */
 const char *wm_to_utf8(struct pool *pool, const char *data, size_t len,
 		       const char *charset);
 

@@ -5,8 +5,9 @@
 //          x      select it                  # or Delete  delete selected
 //          /      search
 //   read:  j / k  next / previous message    u  back to the list
+//          r      reply                      f  forward
 //          p      print
-//          # or Delete  delete this message  r  reply (when there is one)
+//          # or Delete  delete this message
 'use strict';
 
 (function () {
@@ -74,7 +75,10 @@
         done = !list && follow('back');
         break;
       case 'r':
-        done = follow('reply');
+        done = !list && follow('reply');
+        break;
+      case 'f':
+        done = !list && follow('forward');
         break;
       case 'p':
         if (print) {

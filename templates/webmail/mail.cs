@@ -1,4 +1,7 @@
-<?cs # The folder pane and the message list of one folder. ?>
+<?cs # The folder pane and the message list of one folder: single
+     messages, conversations (List.Threads: a thread's replies indented
+     under its first message), or the results of a search in every folder
+     (List.All: a folder column, nothing to select). ?>
 <?cs set:Page.Title = List.FolderName ?>
 <?cs set:Page.Script = "webmail.js" ?>
 <?cs set:Page.Nav = "mail" ?>
@@ -15,6 +18,7 @@
       <option value="subject"<?cs if:List.In == "subject" ?> selected<?cs /if ?>><?cs var:Lang.mail.subject ?></option>
       <option value="body"<?cs if:List.In == "body" ?> selected<?cs /if ?>><?cs var:Lang.mail.in_body ?></option>
     </select>
+    <label class="all"><input type="checkbox" name="all" value="1"<?cs if:List.All ?> checked<?cs /if ?>> <?cs var:Lang.mail.all_folders ?></label>
     <button type="submit"><?cs var:Lang.mail.search ?></button>
   </form>
   <details class="advanced"<?cs if:subcount(Adv) > 0 || Page.FormError ?> open<?cs /if ?>>
@@ -31,17 +35,23 @@
       <label><?cs var:Lang.mail.max_kb ?> <input type="number" min="0" name="max_kb" value="<?cs var:Adv.max_kb ?>"></label>
       <label><input type="checkbox" name="unread" value="1"<?cs if:Adv.unread ?> checked<?cs /if ?>> <?cs var:Lang.mail.only_unread ?></label>
       <label><input type="checkbox" name="flagged" value="1"<?cs if:Adv.flagged ?> checked<?cs /if ?>> <?cs var:Lang.mail.only_flagged ?></label>
+      <label><input type="checkbox" name="attach" value="1"<?cs if:Adv.attach ?> checked<?cs /if ?>> <?cs var:Lang.mail.only_attach ?></label>
+      <label><input type="checkbox" name="all" value="1"<?cs if:List.All ?> checked<?cs /if ?>> <?cs var:Lang.mail.all_folders ?></label>
       <button type="submit"><?cs var:Lang.mail.search ?></button>
     </form>
   </details>
 <?cs if:Page.FormError ?>
   <p class="error" id="form-error" role="alert"><?cs var:Lang.mail[Page.FormError] ?></p>
 <?cs /if ?>
-  <h1><?cs if:List.Special ?><?cs var:Lang.folder[List.Special] ?><?cs else ?><?cs var:List.FolderName ?><?cs /if ?>
-    <span class="count" id="total"><?cs var:List.Total ?></span></h1>
+  <h1><?cs if:List.All ?><?cs var:Lang.mail.all_results ?><?cs elif:List.Special ?><?cs var:Lang.folder[List.Special] ?><?cs else ?><?cs var:List.FolderName ?><?cs /if ?>
+    <span class="count" id="total" title="<?cs if:List.Threads ?><?cs var:Lang.mail.count_threads ?><?cs else ?><?cs var:Lang.mail.count_messages ?><?cs /if ?>"><?cs var:List.Total ?></span></h1>
+<?cs if:!List.All ?>
+  <p class="view" id="view-toggle"><?cs if:List.Threads ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;view=list" id="view-list"><?cs var:Lang.mail.view_list ?></a><?cs else ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;view=threads" id="view-threads"><?cs var:Lang.mail.view_threads ?></a><?cs /if ?></p>
+<?cs /if ?>
   <form method="post" action="<?cs var:Page.Base ?>/mail/action" id="listform">
     <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
     <input type="hidden" name="f" value="<?cs var:List.Folder ?>">
+<?cs if:!List.All ?>
     <div class="toolbar">
       <button name="op" value="read"><?cs var:Lang.mail.mark_read ?></button>
       <button name="op" value="unread"><?cs var:Lang.mail.mark_unread ?></button>
@@ -60,24 +70,28 @@
       </select>
       <button name="op" value="move"><?cs var:Lang.mail.move ?></button>
     </div>
+<?cs /if ?>
 <?cs def:sortlink(key) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;n=<?cs var:List.Size ?>&amp;sort=<?cs var:key ?>&amp;order=<?cs if:List.Sort == key && List.Order == "desc" ?>asc<?cs else ?>desc<?cs /if ?>"<?cs if:List.Sort == key ?> class="sorted <?cs var:List.Order ?>"<?cs /if ?>><?cs var:Lang.mail[key] ?></a><?cs /def ?>
-    <table class="messages" id="messages">
+<?cs def:sorthead(key) ?><?cs if:List.Threads && key != "date" ?><?cs var:Lang.mail[key] ?><?cs else ?><?cs call:sortlink(key) ?><?cs /if ?><?cs /def ?>
+    <table class="messages<?cs if:List.Threads ?> threads<?cs /if ?><?cs if:List.All ?> all<?cs /if ?>" id="messages">
       <thead><tr>
-        <th class="sel"><input type="checkbox" id="select-all" aria-label="<?cs var:Lang.mail.select_all ?>"></th>
-        <th class="flags"><span class="sr"><?cs var:Lang.mail.flags ?></span></th>
-        <th class="from"><?cs call:sortlink("from") ?></th>
-        <th class="subject"><?cs call:sortlink("subject") ?></th>
-        <th class="date"><?cs call:sortlink("date") ?></th>
-        <th class="size"><?cs call:sortlink("size") ?></th>
+<?cs if:!List.All ?>        <th class="sel"><input type="checkbox" id="select-all" aria-label="<?cs var:Lang.mail.select_all ?>"></th>
+<?cs /if ?>        <th class="flags"><span class="sr"><?cs var:Lang.mail.flags ?></span></th>
+        <th class="from"><?cs call:sorthead("from") ?></th>
+        <th class="subject"><?cs call:sorthead("subject") ?></th>
+<?cs if:List.All ?>        <th class="folder"><?cs var:Lang.mail.folder ?></th>
+<?cs /if ?>        <th class="date"><?cs call:sorthead("date") ?></th>
+        <th class="size"><?cs call:sorthead("size") ?></th>
       </tr></thead>
       <tbody>
 <?cs each:m = Messages ?>
-      <tr class="<?cs if:!m.Seen ?>unread<?cs /if ?><?cs if:m.Flagged ?> flagged<?cs /if ?>" data-uid="<?cs var:m.Uid ?>">
-        <td class="sel"><input type="checkbox" name="uid" value="<?cs var:m.Uid ?>" aria-label="<?cs var:Lang.mail.select ?>"></td>
-        <td class="flags"><?cs if:m.Flagged ?><span class="flag" title="<?cs var:Lang.mail.flagged ?>">&#9873;</span><?cs /if ?><?cs if:m.Answered ?><span title="<?cs var:Lang.mail.answered ?>">&#8617;</span><?cs /if ?><?cs if:m.Attach ?><span class="attach" title="<?cs var:Lang.mail.attachment ?>">&#128206;</span><?cs /if ?></td>
+      <tr class="<?cs if:!m.Seen ?>unread<?cs /if ?><?cs if:m.Flagged ?> flagged<?cs /if ?><?cs if:List.Threads ?><?cs if:m.Thread > 0 ?> thread<?cs else ?> reply depth-<?cs var:m.Depth ?><?cs /if ?><?cs /if ?>" data-uid="<?cs var:m.Uid ?>">
+<?cs if:!List.All ?>        <td class="sel"><input type="checkbox" name="uid" value="<?cs var:m.Uid ?>" aria-label="<?cs var:Lang.mail.select ?>"></td>
+<?cs /if ?>        <td class="flags"><?cs if:m.Flagged ?><span class="flag" title="<?cs var:Lang.mail.flagged ?>">&#9873;</span><?cs /if ?><?cs if:m.Answered ?><span title="<?cs var:Lang.mail.answered ?>">&#8617;</span><?cs /if ?><?cs if:m.Attach ?><span class="attach" title="<?cs var:Lang.mail.attachment ?>">&#128206;</span><?cs /if ?></td>
         <td class="from" title="<?cs var:m.FromAddr ?>"><?cs var:m.From ?></td>
-        <td class="subject"><a href="<?cs var:Page.Base ?>/mail/read?f=<?cs var:List.FolderEncoded ?>&amp;uid=<?cs var:m.Uid ?>"><?cs if:m.Subject ?><?cs var:m.Subject ?><?cs else ?><?cs var:Lang.mail.no_subject ?><?cs /if ?></a></td>
-        <td class="date"><?cs var:m.Date ?></td>
+        <td class="subject"><a href="<?cs var:Page.Base ?>/mail/read?f=<?cs if:List.All ?><?cs var:m.FolderEncoded ?><?cs else ?><?cs var:List.FolderEncoded ?><?cs /if ?>&amp;uid=<?cs var:m.Uid ?>"><?cs if:m.Subject ?><?cs var:m.Subject ?><?cs else ?><?cs var:Lang.mail.no_subject ?><?cs /if ?></a><?cs if:m.Thread > 1 ?> <span class="thread-count" title="<?cs var:Lang.mail.thread_count ?>"><?cs var:m.Thread ?></span><?cs /if ?></td>
+<?cs if:List.All ?>        <td class="folder" data-folder="<?cs var:m.Folder ?>"><?cs if:m.FolderSpecial ?><?cs var:Lang.folder[m.FolderSpecial] ?><?cs else ?><?cs var:m.FolderName ?><?cs /if ?></td>
+<?cs /if ?>        <td class="date"><?cs var:m.Date ?></td>
         <td class="size"><?cs var:m.Size ?></td>
       </tr>
 <?cs /each ?>

@@ -69,6 +69,68 @@ def rows(text):
     return out
 
 
+def rows_full(text):
+    """[{uid, subject, classes, count, folder, href}] of the message list."""
+    out = []
+    for m in re.finditer(r'<tr class="([^"]*)" data-uid="(\d+)">(.*?)</tr>', text, re.S):
+        cell = m.group(3)
+        subj = re.search(r'<td class="subject"><a href="([^"]*)">(.*?)</a>', cell, re.S)
+        count = re.search(r'<span class="thread-count"[^>]*>(\d+)</span>', cell)
+        folder = re.search(r'<td class="folder" data-folder="([^"]*)">(.*?)</td>', cell, re.S)
+        out.append({"uid": int(m.group(2)),
+                    "subject": html.unescape(subj.group(2)) if subj else None,
+                    "href": html.unescape(subj.group(1)) if subj else None,
+                    "classes": m.group(1).split(),
+                    "count": int(count.group(1)) if count else None,
+                    "folder": html.unescape(folder.group(1)) if folder else None,
+                    "folder_name": html.unescape(folder.group(2).strip()) if folder else None})
+    return out
+
+
+def depth_of(row):
+    for c in row["classes"]:
+        if c.startswith("depth-"):
+            return int(c[6:])
+    return 0
+
+
+def threaded(subject, msgid, date, refs=(), frm="Sender One <one@outside.test>", body="Hello.\n"):
+    """A plain message with a Message-ID of our choice and, for a reply,
+    In-Reply-To and References."""
+    extra = ""
+    if refs:
+        extra = "In-Reply-To: <%s>\r\nReferences: %s\r\n" % (
+            refs[-1], " ".join("<%s>" % r for r in refs))
+    return ("From: %s\r\nTo: someone@example.test\r\nSubject: %s\r\nDate: %s\r\n"
+            "Message-ID: <%s>\r\n%sMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n%s" % (
+                frm, subject, email.utils.formatdate(date), msgid, extra,
+                body.replace("\n", "\r\n"))).encode("utf-8")
+
+
+def with_attachment(subject, date=None, frm="Sender One <one@outside.test>", size=600):
+    date = date or email.utils.formatdate(time.time())
+    data = base64.encodebytes(b"%PDF-1.4 " + b"x" * size).decode().replace("\n", "\r\n")
+    return ("From: %s\r\nTo: someone@example.test\r\nSubject: %s\r\nDate: %s\r\n"
+            "Message-ID: <%s@outside.test>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=MM\r\n\r\n"
+            "--MM\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the file.\r\n"
+            "--MM\r\nContent-Type: application/pdf; name=r.pdf\r\n"
+            "Content-Disposition: attachment; filename=r.pdf\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n%s--MM--\r\n" % (
+                frm, subject, date, uuid.uuid4().hex, data)).encode()
+
+
+def alternative(subject, text, html_body, frm="Sender One <one@outside.test>"):
+    return ("From: %s\r\nTo: someone@example.test\r\nSubject: %s\r\nDate: %s\r\n"
+            "Message-ID: <%s@outside.test>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/alternative; boundary=AA\r\n\r\n"
+            "--AA\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n%s\r\n"
+            "--AA\r\nContent-Type: text/html; charset=utf-8\r\n\r\n%s\r\n"
+            "--AA--\r\n" % (frm, subject, email.utils.formatdate(time.time()),
+                              uuid.uuid4().hex, text, html_body)).encode("utf-8")
+
+
 class WebmailTest(unittest.TestCase):
     maxDiff = None
 
@@ -394,6 +456,344 @@ class WebmailTest(unittest.TestCase):
         self.assertEqual(r.status, 400)
         r = c.post("/mail/sender", {"f": "INBOX", "uid": uid, "op": "block"})
         self.assertEqual(r.status, 403)
+
+    # ---- conversations --------------------------------------------------
+
+    def test_thread_view(self):
+        now = time.time()
+        h = 3600
+        msgs = [
+            # A: a root, two replies to it, one reply to the first reply
+            threaded("Project kickoff", "a1@t", now - 5 * h),
+            threaded("Re: Project kickoff", "a2@t", now - 4 * h, ["a1@t"]),
+            threaded("Re: Project kickoff", "a3@t", now - 3 * h, ["a1@t"],
+                     frm="Other <other@outside.test>"),
+            threaded("Re: Re: Project kickoff", "a4@t", now - 1 * h, ["a1@t", "a2@t"]),
+            # B: one message
+            threaded("Lunch plans", "b1@t", now - 2 * h),
+            # C: the oldest root, but the newest reply of all
+            threaded("Old news", "c1@t", now - 10 * h),
+            threaded("Re: Old news", "c2@t", now - 0.5 * h, ["c1@t"]),
+        ]
+        # and 19 older conversations of one message each
+        msgs += [threaded("Single %02d" % i, "s%d@t" % i, now - 86400 * (i + 2))
+                 for i in range(19)]
+        # the oldest: two answers to a message that is not there
+        msgs += [threaded("Re: Gone", "g1@t", now - 40 * 86400, ["gone@t"]),
+                 threaded("Re: Gone", "g2@t", now - 40 * 86400 + h, ["gone@t"])]
+        login, _, c = self.user("thr", msgs)
+        q = harness.sql_literal(login)
+        r = self.page(c, "/mail?f=INBOX&n=20")
+        self.assertIsNotNone(element_text(r.text, "view-threads"))
+        self.assertEqual(element_text(r.text, "total"), "28")
+        # switch to conversations: kept as the user's preference
+        r = self.page(c, "/mail?f=INBOX&view=threads")
+        self.assertEqual(self.inst.psql_value(
+            "SELECT list_threads FROM users WHERE address = %s" % q), "t")
+        self.assertIsNotNone(element_text(r.text, "view-list"))
+        got = rows_full(r.text)
+        # 23 conversations, 20 a page: newest message first
+        self.assertEqual(element_text(r.text, "total"), "23")
+        self.assertEqual([(x["subject"], depth_of(x), x["count"]) for x in got[:9]], [
+            ("Old news", 0, 2), ("Re: Old news", 1, None),
+            ("Project kickoff", 0, 4), ("Re: Project kickoff", 1, None),
+            ("Re: Re: Project kickoff", 2, None), ("Re: Project kickoff", 1, None),
+            ("Lunch plans", 0, None), ("Single 00", 0, None), ("Single 01", 0, None)])
+        self.assertIn("thread", got[0]["classes"])
+        self.assertIn("reply", got[1]["classes"])
+        self.assertNotIn("thread", got[1]["classes"])
+        # the two replies to the root are in date order, the nested one
+        # under the first of them
+        self.assertIn("other@outside.test", re.findall(
+            r'<td class="from" title="([^"]*)"', r.text)[5])
+        self.assertEqual(len(got), 20 + 1 + 3)
+        self.assertEqual(got[-1]["subject"], "Single 16")
+        # page 2 holds the three oldest conversations; the answers to a
+        # missing message are one conversation, the second one indented
+        r = self.page(c, "/mail?f=INBOX&page=2")
+        self.assertEqual([(x["subject"], depth_of(x), x["count"]) for x in rows_full(r.text)],
+                         [("Single 17", 0, None), ("Single 18", 0, None),
+                          ("Re: Gone", 0, 2), ("Re: Gone", 1, None)])
+        # oldest first: by each conversation's newest message
+        r = self.page(c, "/mail?f=INBOX&order=asc")
+        got = rows_full(r.text)
+        self.assertEqual([x["subject"] for x in got[:3]], ["Re: Gone", "Re: Gone", "Single 18"])
+        self.assertIn('class="sorted asc"', r.text)
+        # the preference holds without view=
+        r = self.page(c, "/mail?f=INBOX&n=50")
+        got = rows_full(r.text)
+        self.assertEqual(len(got), 28)
+        self.assertEqual(got[0]["subject"], "Old news")
+        # with a search: only the matching messages are threaded
+        r = self.page(c, "/mail?f=INBOX&q=kickoff&in=subject")
+        got = rows_full(r.text)
+        self.assertEqual(element_text(r.text, "total"), "1")
+        self.assertEqual([depth_of(x) for x in got], [0, 1, 2, 1])
+        self.assertEqual(got[0]["count"], 4)
+        r = self.page(c, "/mail?f=INBOX&a_from=other%40outside.test")
+        got = rows_full(r.text)
+        self.assertEqual([(x["subject"], depth_of(x), x["count"]) for x in got],
+                         [("Re: Project kickoff", 0, None)])
+        # the switch keeps the search
+        self.assertIn("a_from=other", html.unescape(re.search(
+            r'<a href="([^"]+)" id="view-list"', r.text).group(1)))
+        # back to single messages
+        r = self.page(c, "/mail?f=INBOX&view=list&n=50")
+        self.assertEqual(self.inst.psql_value(
+            "SELECT list_threads FROM users WHERE address = %s" % q), "f")
+        got = rows_full(r.text)
+        self.assertEqual(len(got), 28)
+        self.assertEqual(got[0]["subject"], "Re: Old news")
+        self.assertFalse([x for x in got if "reply" in x["classes"] or x["count"]])
+        # Chinese page
+        r = c.get("/mail?f=INBOX", headers={"Accept-Language": "zh-CN"})
+        self.assertIn("按会话显示", r.text)
+
+    # ---- search: attachments, every folder -------------------------------
+
+    def test_search_attachments_and_all_folders(self):
+        login, password, c = self.user("all", [])
+        base = 1700000000
+        imap = imaplib.IMAP4("127.0.0.1", self.inst.imap_port)
+        imap.login(login, password)
+        imap.create("Archive")
+
+        def put(folder, raw):
+            typ, data = imap.append(folder, None, None, raw)
+            self.assertEqual(typ, "OK", data)
+
+        # twelve matches in each folder, their dates interleaved, sizes
+        # and senders that sort differently from the dates
+        for i in range(12):
+            put("INBOX", simple("Match I%02d" % i, date=email.utils.formatdate(base + (2 * i + 1) * 60),
+                                body="i" * (100 + 37 * ((i * 5) % 12)) + "\n",
+                                frm="Person <p%02d@outside.test>" % (23 - 2 * i)))
+            put("Archive", simple("Match A%02d" % i, date=email.utils.formatdate(base + 2 * i * 60),
+                                  body="a" * (100 + 41 * ((i * 7) % 12)) + "\n",
+                                  frm="Person <p%02d@outside.test>" % (22 - 2 * i)))
+        put("INBOX", with_attachment("Report with file", date=email.utils.formatdate(base + 5000)))
+        put("INBOX", simple("Plain note", date=email.utils.formatdate(base + 5100)))
+        put("Archive", with_attachment("Archived report", date=email.utils.formatdate(base + 4000)))
+        put("Archive", simple("Archived memo", date=email.utils.formatdate(base + 4100)))
+        imap.logout()
+
+        # has attachments, in one folder and in every folder
+        r = self.page(c, "/mail?f=INBOX&attach=1")
+        self.assertEqual([s for _, s, _ in rows(r.text)], ["Report with file"])
+        self.assertIn('name="attach" value="1" checked', r.text)
+        r = self.page(c, "/mail?f=INBOX&attach=1&all=1")
+        got = rows_full(r.text)
+        self.assertEqual([(x["subject"], x["folder"], x["folder_name"]) for x in got],
+                         [("Report with file", "INBOX", "Inbox"),
+                          ("Archived report", "Archive", "Archive")])
+        self.assertIn("Archive", element_text(r.text, "messages"))
+        # every folder: no selection, the read links name the message's folder
+        self.assertNotIn('name="uid"', r.text)
+        link = [x["href"] for x in got if x["folder"] == "Archive"][0]
+        self.assertIn("f=Archive&", link)
+        rd = self.page(c, link)
+        self.assertEqual(element_text(rd.text, "subject"), "Archived report")
+
+        # merged by date, paginated across folders
+        path = "/mail?f=INBOX&q=Match&in=subject&all=1&n=20&sort=date&order=asc"
+        r = self.page(c, path)
+        got = rows_full(r.text)
+        self.assertEqual(element_text(r.text, "total"), "24")
+        expect = []
+        for i in range(12):
+            expect += [("Match A%02d" % i, "Archive"), ("Match I%02d" % i, "INBOX")]
+        self.assertEqual([(x["subject"], x["folder"]) for x in got], expect[:20])
+        r = self.page(c, path + "&page=2")
+        self.assertEqual([(x["subject"], x["folder"]) for x in rows_full(r.text)], expect[20:])
+        # the pager and the sort links keep the search in every folder
+        self.assertIn("all=1", html.unescape(re.search(
+            r'<th class="subject"><a href="([^"]+)"', r.text).group(1)))
+        r = self.page(c, "/mail?f=INBOX&q=Match&in=subject&all=1&n=20&sort=date&order=desc")
+        self.assertEqual([x["subject"] for x in rows_full(r.text)][:3],
+                         ["Match I11", "Match A11", "Match I10"])
+        self.assertIn("page=2", r.text)
+
+        # by size, sender and subject: checked against the merged set
+        imap = imaplib.IMAP4("127.0.0.1", self.inst.imap_port)
+        imap.login(login, password)
+        info = {}
+        for folder in ("INBOX", "Archive"):
+            imap.select(folder)
+            typ, data = imap.fetch("1:*", "(RFC822.SIZE BODY.PEEK[HEADER.FIELDS (SUBJECT FROM)])")
+            for item in data:
+                if not isinstance(item, tuple):
+                    continue
+                size = int(re.search(rb"RFC822\.SIZE (\d+)", item[0]).group(1))
+                hdr = email.message_from_bytes(item[1])
+                if hdr["Subject"].startswith("Match"):
+                    info[hdr["Subject"]] = (size, email.utils.parseaddr(hdr["From"])[1])
+        imap.logout()
+        for sort, key in (("size", lambda s: info[s][0]), ("from", lambda s: info[s][1]),
+                          ("subject", lambda s: s.lower())):
+            for order in ("asc", "desc"):
+                want = sorted(info, key=key, reverse=(order == "desc"))
+                r = self.page(c, "/mail?f=INBOX&q=Match&in=subject&all=1&n=50&sort=%s&order=%s"
+                              % (sort, order))
+                got = [x["subject"] for x in rows_full(r.text)]
+                self.assertEqual([key(s) for s in got], [key(s) for s in want], (sort, order))
+                self.assertEqual(sorted(got), sorted(info))
+
+        # without all=1 the search stays in the folder; a bad field still
+        # shows the folder
+        r = self.page(c, "/mail?f=Archive&q=Match&in=subject&n=50")
+        self.assertEqual(len(rows_full(r.text)), 12)
+        r = c.get("/mail?f=INBOX&all=1&since=yesterday")
+        self.assertEqual(r.status, 422)
+        self.assertEqual(len(rows_full(r.text)), 14)
+        # Chinese page
+        r = c.get("/mail?f=INBOX&attach=1&all=1", headers={"Accept-Language": "zh-CN"})
+        self.assertIn("所有文件夹", r.text)
+        self.assertIn("仅含附件", r.text)
+
+    # ---- reading: plain text or HTML, reply links ---------------------------
+
+    def test_plain_or_html_and_reply_links(self):
+        alt = alternative("Both kinds", "Plain version here.", "<p>HTML <b>version</b></p>")
+        only_html = simple("Only html", body="<p>Just HTML</p>", ctype="text/html; charset=utf-8")
+        login, _, c = self.user("alt", [alt, only_html])
+        q = harness.sql_literal(login)
+        got = {s: u for u, s, _ in rows(self.page(c, "/mail").text)}
+        uid = got["Both kinds"]
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % uid)
+        page = parse_page(r.text)
+        self.assertEqual(len([a for t, a in page.tags if t == "iframe"]), 1)
+        self.assertIsNone(element_text(r.text, "textbody"))
+        links = {a.get("id"): a.get("href") for t, a in page.tags if t == "a"}
+        self.assertEqual(links["reply"], "/mail/compose?reply=%d&folder=INBOX" % uid)
+        self.assertEqual(links["reply-all"], "/mail/compose?reply=%d&folder=INBOX&all=1" % uid)
+        self.assertEqual(links["forward"], "/mail/compose?forward=%d&folder=INBOX" % uid)
+        self.assertNotIn("view-html", links)
+        # plain text asked for: shown, and kept as the default
+        r = self.page(c, links["view-text"])
+        self.assertEqual(element_text(r.text, "textbody").strip(), "Plain version here.")
+        self.assertFalse([a for t, a in parse_page(r.text).tags if t == "iframe"])
+        self.assertEqual(self.inst.psql_value(
+            "SELECT read_plain FROM users WHERE address = %s" % q), "t")
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % uid)
+        self.assertEqual(element_text(r.text, "textbody").strip(), "Plain version here.")
+        self.assertIsNotNone(element_text(r.text, "view-html"))
+        # a message without a plain version is still shown, as HTML
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % got["Only html"])
+        self.assertEqual(len([a for t, a in parse_page(r.text).tags if t == "iframe"]), 1)
+        self.assertIsNone(element_text(r.text, "view-switch"))
+        # back to HTML
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d&view=html" % uid)
+        self.assertEqual(len([a for t, a in parse_page(r.text).tags if t == "iframe"]), 1)
+        self.assertEqual(self.inst.psql_value(
+            "SELECT read_plain FROM users WHERE address = %s" % q), "f")
+        # a folder name is carried encoded; the keys are in the script
+        r = c.get("/mail/read?f=INBOX&uid=%d" % uid, headers={"Accept-Language": "zh-CN"})
+        self.assertIn("回复全部", r.text)
+        self.assertIn("转发", r.text)
+        js = c.get("/static/js/webmail.js").body
+        self.assertIn(b"follow('forward')", js)
+        self.assertIn(b"follow('reply')", js)
+
+    # ---- remote images: always for a sender ------------------------------------
+
+    def test_remote_images_always_for_sender(self):
+        doc = '<p>News</p><img src="http://tracker.outside.test/p.gif">'
+        news = "News Letter <News@Outside.test>"
+        msgs = [simple("First issue", body=doc, frm=news, ctype="text/html; charset=utf-8"),
+                simple("Second issue", body=doc, frm=news, ctype="text/html; charset=utf-8"),
+                simple("Someone else", body=doc, frm="Other <other@outside.test>",
+                       ctype="text/html; charset=utf-8")]
+        login, _, c = self.user("img", msgs)
+        q = harness.sql_literal(login)
+        got = {s: u for u, s, _ in rows(self.page(c, "/mail").text)}
+
+        def frame_src(text):
+            return [a for t, a in parse_page(text).tags if t == "iframe"][0]["src"]
+
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % got["First issue"])
+        self.assertNotIn("images=1", frame_src(r.text))
+        form = find_form(r.text, "/mail/images")
+        self.assertIsNotNone(form)
+        self.assertEqual(form["method"], "post")
+        count = "SELECT count(*) FROM remote_image_senders WHERE user_id = " \
+                "(SELECT id FROM users WHERE address = %s)" % q
+        # no token: refused, nothing kept
+        r2 = c.post("/mail/images", {"f": "INBOX", "uid": got["First issue"]})
+        self.assertEqual(r2.status, 403)
+        r2 = c.post("/mail/images", {"_csrf": "0" * 64, "f": "INBOX",
+                                     "uid": got["First issue"]})
+        self.assertEqual(r2.status, 403)
+        self.assertEqual(self.inst.psql_value(count), "0")
+        # with it: the sender (from the message, lower case) is kept, twice is once
+        for _ in range(2):
+            r2 = c.post("/mail/images", dict(form["inputs"]))
+            self.assertEqual(r2.status, 303, r2)
+        self.assertEqual(self.inst.psql_value(count), "1")
+        self.assertEqual(self.inst.psql_value(
+            "SELECT sender FROM remote_image_senders WHERE user_id = "
+            "(SELECT id FROM users WHERE address = %s)" % q), "news@outside.test")
+        loc = urllib.parse.urlsplit(r2.header("Location"))
+        r = self.page(c, loc.path + "?" + loc.query)
+        self.assertIn("always", element_text(r.text, "notice"))
+        # a later message from that sender: images load, with the images CSP
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % got["Second issue"])
+        self.assertIsNone(element_text(r.text, "show-images"))
+        self.assertIsNotNone(element_text(r.text, "images-sender"))
+        src = frame_src(r.text)
+        self.assertIn("images=1", src)
+        body = self.page(c, src)
+        self.assertIn('src="http://tracker.outside.test/p.gif"', body.text)
+        self.assertIn("img-src 'self' data: https: http:", body.header("Content-Security-Policy"))
+        # another sender's are still blocked
+        r = self.page(c, "/mail/read?f=INBOX&uid=%d" % got["Someone else"])
+        self.assertIsNotNone(element_text(r.text, "show-images"))
+        src = frame_src(r.text)
+        self.assertNotIn("images=1", src)
+        body = self.page(c, src)
+        self.assertNotIn("tracker.outside.test", body.text)
+        self.assertNotIn("http:", body.header("Content-Security-Policy"))
+        # refusals: no such message, bad uid
+        token = form["inputs"]["_csrf"]
+        r2 = c.post("/mail/images", {"_csrf": token, "f": "INBOX", "uid": got["First issue"] + 100})
+        self.assertEqual(r2.status, 404)
+        r2 = c.post("/mail/images", {"_csrf": token, "f": "INBOX", "uid": "x"})
+        self.assertEqual(r2.status, 400)
+        self.assertEqual(self.inst.psql_value(count), "1")
+        # another user's trust is their own
+        _, _, other = self.user("img2", [simple("Their issue", body=doc, frm=news,
+                                                ctype="text/html; charset=utf-8")])
+        ouid = rows(self.page(other, "/mail").text)[0][0]
+        r = self.page(other, "/mail/read?f=INBOX&uid=%d" % ouid)
+        self.assertNotIn("images=1", frame_src(r.text))
+
+    # ---- charsets nobody declared ----------------------------------------------
+
+    def test_charset_guessing(self):
+        gbk_text = "您好！附件是本季度的销售报告，请在周五之前查收并回复意见。谢谢！"
+        big5_text = "您好！附件是本季度的銷售報告，請在週五之前查收並回覆意見。謝謝！"
+
+        def raw(subject, ctype, body):
+            return ("From: a@outside.test\r\nTo: x@example.test\r\nSubject: %s\r\n"
+                    "MIME-Version: 1.0\r\nContent-Type: %s\r\n"
+                    "Content-Transfer-Encoding: 8bit\r\n\r\n" % (subject, ctype)).encode() + body
+
+        msgs = [raw("undeclared gbk", "text/plain", gbk_text.encode("gbk") + b"\r\n"),
+                raw("undeclared big5", "text/plain", big5_text.encode("big5") + b"\r\n"),
+                raw("utf8 label on big5", "text/plain; charset=utf-8",
+                    big5_text.encode("big5") + b"\r\n"),
+                raw("unknown label on gbk", "text/plain; charset=x-unknown-cs",
+                    gbk_text.encode("gbk") + b"\r\n"),
+                raw("undeclared big5 html", "text/html",
+                    b"<p>" + big5_text.encode("big5") + b"</p>\r\n")]
+        login, _, c = self.user("guess", msgs)
+        got = {s: uid for uid, s, _ in rows(self.page(c, "/mail").text)}
+        for subject, text in (("undeclared gbk", gbk_text), ("undeclared big5", big5_text),
+                              ("utf8 label on big5", big5_text),
+                              ("unknown label on gbk", gbk_text)):
+            r = self.page(c, "/mail/read?f=INBOX&uid=%d" % got[subject])
+            self.assertEqual(element_text(r.text, "textbody").strip(), text, subject)
+        r = self.page(c, "/mail/body?f=INBOX&uid=%d" % got["undeclared big5 html"])
+        self.assertIn("<p>%s</p>" % big5_text, r.text)
 
     # ---- refusals -------------------------------------------------------
 

@@ -44,6 +44,7 @@ int main(void)
 	srunner_add_suite(sr, imap_mime_suite());
 	srunner_add_suite(sr, imap_thread_suite());
 	srunner_add_suite(sr, pop3_parse_suite());
+	srunner_add_suite(sr, wm_message_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

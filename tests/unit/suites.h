@@ -23,5 +23,6 @@ Suite *imap_fetch_suite(void);
 Suite *imap_mime_suite(void);
 Suite *imap_thread_suite(void);
 Suite *pop3_parse_suite(void);
+Suite *wm_message_suite(void);
 
 #endif
