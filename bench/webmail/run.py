@@ -8,7 +8,7 @@ Both run on this machine in one go and read the same INBOX of
              up` on free loopback ports, its own PostgreSQL); the INBOX is
              filled with benchlib.BenchMailhive.bulk_fill (one message by
              SMTP, the rest as SQL rows sharing its blob). webmail.fcgi
-             (http.workers, --webmail-workers, default 2) behind its nginx,
+             (http.workers, --webmail-workers, default 4) behind its nginx,
              talking IMAP to mailhived over its pooled service logins.
   Roundcube  1.6 from Debian (roundcube, roundcube-sqlite3, php-fpm;
              installed by the script when missing), configured here
@@ -58,7 +58,7 @@ limit.
     bench/webmail/run.py [--build /tmp/b-bench] [--messages 10000]
                          [--duration 10] [--warmup 2] [--concurrency 1,10]
                          [--clicks list1,list200,open,search,view]
-                         [--slices 2] [--webmail-workers 2] [--fpm-children 10]
+                         [--slices 2] [--webmail-workers 4] [--fpm-children 10]
                          [--roundcube-cache] [--sides mailhive,roundcube]
                          [--quick] [--no-install] [--keep]
 
@@ -586,8 +586,8 @@ def main():
     ap.add_argument("--clicks", default=",".join(CLICKS))
     ap.add_argument("--max-clicks", type=int, default=200000,
                     help="most clicks of one cell")
-    ap.add_argument("--webmail-workers", type=int, default=2,
-                    help="Mailhive's http.workers (its default: 2)")
+    ap.add_argument("--webmail-workers", type=int, default=4,
+                    help="Mailhive's http.workers (its default: 4)")
     ap.add_argument("--fpm-children", type=int, default=10,
                     help="php-fpm processes of Roundcube's pool (pm = static)")
     ap.add_argument("--roundcube-cache", action="store_true",
