@@ -316,31 +316,27 @@ bad:
 static const char *status_text(struct imapd_session *s, const char *name,
 			       const char *items, bool *error_r)
 {
-	const char *params[5] = { user_param(s), name };
+	const char *params[4] = { user_param(s), name };
 	PGresult *res;
 	struct buf *b = buf_new_pool(s->cmd, 0);
 	char *copy = p_strdup(s->cmd, items), *save = NULL;
 
-	/* each count only when asked for, each from an index of its own
-	   (MESSAGES is kept in the mailbox row): a STATUS of a small folder
-	   must not read a big one's rows */
-	params[2] = strstr(items, "UNSEEN") != NULL ? "t" : "f";
-	params[3] = strstr(items, "SIZE") != NULL ? "t" : "f";
-	params[4] = strstr(items, "DELETED") != NULL ? "t" : "f";
+	/* MESSAGES and UNSEEN are kept in the mailbox row (by triggers);
+	   SIZE and DELETED are counted only when asked for: a STATUS of a
+	   small folder must not read a big one's rows */
+	params[2] = strstr(items, "SIZE") != NULL ? "t" : "f";
+	params[3] = strstr(items, "DELETED") != NULL ? "t" : "f";
 	*error_r = false;
 	res = db_query(s->cmd,
-		"SELECT mb.message_count,"
-		" CASE WHEN $3::boolean THEN (SELECT count(*) FROM messages m"
-		"  WHERE m.mailbox_id = mb.id"
-		"  AND NOT m.flags @> '{\"\\\\Seen\"}') ELSE 0 END,"
+		"SELECT mb.message_count, mb.unseen_count,"
 		" mb.uidnext, mb.uidvalidity, mb.highestmodseq,"
-		" CASE WHEN $4::boolean THEN (SELECT COALESCE(sum(m.size), 0)"
+		" CASE WHEN $3::boolean THEN (SELECT COALESCE(sum(m.size), 0)"
 		"  FROM messages m WHERE m.mailbox_id = mb.id) ELSE 0 END,"
-		" CASE WHEN $5::boolean THEN (SELECT count(*) FROM messages m"
+		" CASE WHEN $4::boolean THEN (SELECT count(*) FROM messages m"
 		"  WHERE m.mailbox_id = mb.id"
 		"  AND m.flags @> '{\"\\\\Deleted\"}') ELSE 0 END"
 		" FROM mailboxes mb"
-		" WHERE mb.user_id = $1::bigint AND mb.name = $2", 5, params);
+		" WHERE mb.user_id = $1::bigint AND mb.name = $2", 4, params);
 	if (res == NULL) {
 		*error_r = true;
 		return NULL;

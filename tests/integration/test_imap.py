@@ -417,6 +417,54 @@ class ImapTest(unittest.TestCase):
                 % (user_id(self.inst, addr), box))
             self.assertEqual(got, want, box)
 
+    def test_unseen_count_kept_by_every_change(self):
+        """STATUS UNSEEN comes from a counter in the mailbox row; every kind
+        of change keeps it equal to the unseen messages really there."""
+        c, (addr, _) = self.logged_in()
+        uid_ = user_id(self.inst, addr)
+        for i in range(4):
+            self.deliver(addr, "unseen %d" % i)
+        msg = message("appended seen").encode()
+        c.send(b"a1 APPEND INBOX (\\Seen) {%d}\r\n" % len(msg))
+        self.assertTrue(c.line().startswith("+"))
+        c.send(msg + b"\r\n")
+        self.assertIn(" OK ", c.wait("a1")[0])
+
+        def check(label):
+            rows = self.inst.psql(
+                "SELECT b.name, b.unseen_count, (SELECT count(*) FROM messages m"
+                " WHERE m.mailbox_id = b.id AND NOT m.flags @> '{\"\\\\Seen\"}')"
+                " FROM mailboxes b WHERE b.user_id = %d ORDER BY b.name" % uid_)
+            for line in rows.splitlines():
+                name, kept, real = line.split("|")
+                self.assertEqual(kept, real, "%s: %s" % (label, name))
+            return {l.split("|")[0]: int(l.split("|")[2]) for l in rows.splitlines()}
+
+        self.assertEqual(check("delivered")["INBOX"], 4)
+        t, u = c.cmd("STATUS INBOX (MESSAGES UNSEEN)")
+        self.assertIn("(MESSAGES 5 UNSEEN 4)", u[0])
+        c.cmd("SELECT INBOX")
+        c.cmd("UID STORE 1 +FLAGS (\\Seen)")
+        c.cmd("UID STORE 5 -FLAGS (\\Seen)")
+        c.cmd("UID STORE 2 FLAGS (\\Flagged)")        # no \Seen change
+        self.assertEqual(check("stored")["INBOX"], 4)
+        c.cmd("UID FETCH 3 BODY[]")                     # sets \Seen
+        self.assertEqual(check("fetched")["INBOX"], 3)
+        c.cmd("UID COPY 1:5 Junk")
+        c.cmd("UID MOVE 4 Trash")
+        counts = check("copied and moved")
+        self.assertEqual((counts["INBOX"], counts["Junk"], counts["Trash"]), (2, 3, 1))
+        c.cmd("UID STORE 2 +FLAGS (\\Deleted)")
+        c.cmd("EXPUNGE")
+        self.assertEqual(check("expunged")["INBOX"], 1)
+        t, u = c.cmd("STATUS Junk (UNSEEN MESSAGES)")
+        self.assertIn("(UNSEEN 3 MESSAGES 5)", u[0])
+        c.cmd("SELECT Junk")
+        c.cmd("STORE 1:* +FLAGS (\\Seen)")
+        self.assertEqual(check("all seen")["Junk"], 0)
+        c.cmd("DELETE Trash")                           # refused or not, counts hold
+        check("after delete")
+
     def test_chinese_mailbox_names(self):
         c, (addr, _) = self.logged_in()
         # 收件箱/项目 in modified UTF-7
