@@ -220,7 +220,7 @@ int wm_page_source(struct web_req *req)
 	const char *f = form_get(&req->query, "f");
 	const char *u = form_get(&req->query, "uid");
 	const char *dl = form_get(&req->query, "download");
-	const char *error, *data;
+	const char *error = NULL, *data = NULL;
 	unsigned int uid;
 	uint32_t exists;
 	size_t len;
@@ -238,7 +238,14 @@ int wm_page_source(struct web_req *req)
 	    imapc_fetch_message(c, req->pool, uid, &data, &len, NULL,
 				&error) < 0 ||
 	    data == NULL) {
+		bool lost = data == NULL && imapc_lost(c);
+
 		imapc_release(&c);
+		if (lost) {
+			log_error("event=webmail_imap_failed error=%s",
+				  log_quote(error));
+			return web_fail(req, 503, "mail_unavailable");
+		}
 		return web_fail(req, 404, "not_found");
 	}
 	imapc_release(&c);

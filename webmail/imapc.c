@@ -361,6 +361,11 @@ static void gone(struct imapc *c)
 	}
 }
 
+bool imapc_lost(const struct imapc *c)
+{
+	return c->imap == NULL;
+}
+
 /* login - connect and log in as the service acting for c->user; fills
  * c->imap or sets *error_r */
 static int login(struct imapc *c, const char **error_r)
@@ -1631,7 +1636,8 @@ static void envelope(struct pool *pool, const struct mailimap_envelope *env,
 
 	s->subject = decode(pool, env->env_subject, false);
 	s->date = header_time(env->env_date);
-	if (env->env_from != NULL) {
+	/* NIL (no From: at all) gives a From with no list */
+	if (env->env_from != NULL && env->env_from->frm_list != NULL) {
 		for (it = clist_begin(env->env_from->frm_list); it != NULL;
 		     it = clist_next(it)) {
 			const struct mailimap_address *a = clist_content(it);

@@ -126,6 +126,11 @@ int imapc_summaries(struct imapc *c, struct pool *pool,
 		    struct imapc_summary **out_r, unsigned int *n_r,
 		    const char **error_r);
 
+/* imapc_lost - whether the last command failed because the connection
+ * to the server broke (and could not be made again), not because the
+ * server said NO: the mail server is unavailable, not the object */
+bool imapc_lost(const struct imapc *c);
+
 /* imapc_fetch_message - the whole message (BODY.PEEK[]) of uid in the
  * selected folder, and whether it is \Seen (seen_r may be NULL); 0 and
  * *data_r NULL when there is no such message */

@@ -624,8 +624,14 @@ static int open_message(struct web_req *req, struct imapc **c_r,
 		return -1;
 	}
 	if (imapc_select(c, f, &exists, &error) < 0) {
-		/* no such folder for this user */
+		bool lost = imapc_lost(c);
+
 		imapc_release(&c);
+		if (lost) {
+			imap_unavailable(req, error);
+			return -1;
+		}
+		/* no such folder for this user */
 		log_info("event=webmail_select_refused user=%s error=%s",
 			 log_quote(user_of(req)), log_quote(error));
 		web_fail(req, 404, "not_found");
@@ -1053,8 +1059,13 @@ static const struct imapc_summary *posted_sender(struct web_req *req,
 	if (imapc_select(c, f, &exists, &error) < 0 ||
 	    imapc_summaries(c, req->pool, &id, 1, &sum, &n, &error) < 0 ||
 	    n != 1 || strchr(sum[0].from_addr, '@') == NULL) {
+		bool lost = imapc_lost(c);
+
 		imapc_release(&c);
-		web_fail(req, 404, "not_found");
+		if (lost)
+			imap_unavailable(req, error);
+		else
+			web_fail(req, 404, "not_found");
 		return NULL;
 	}
 	imapc_release(&c);

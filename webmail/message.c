@@ -148,6 +148,22 @@ const char *wm_to_utf8(struct pool *pool, const char *data, size_t len,
 	static const char *guesses[] = { "GB18030", "BIG5-HKSCS", NULL };
 	const char *out;
 
+	/* a NUL is no text in a charset of bytes (and ends a C string
+	   early): dropped, so that one NUL does not cost the whole part */
+	if (memchr(data, '\0', len) != NULL &&
+	    (charset == NULL || (g_ascii_strncasecmp(charset, "UTF-16", 6) != 0 &&
+				 g_ascii_strncasecmp(charset, "UTF-32", 6) != 0 &&
+				 g_ascii_strncasecmp(charset, "UCS", 3) != 0))) {
+		char *copy = p_alloc(pool, len + 1);
+		size_t n = 0;
+
+		for (size_t i = 0; i < len; i++)
+			if (data[i] != '\0')
+				copy[n++] = data[i];
+		copy[n] = '\0';
+		data = copy;
+		len = n;
+	}
 	if (charset != NULL && *charset != '\0' &&
 	    strcasecmp(charset, "us-ascii") != 0 &&
 	    strcasecmp(charset, "utf-8") != 0 &&
@@ -331,8 +347,16 @@ int wm_message_parse(struct pool *pool, const char *data, size_t len,
 	m = g_mime_parser_construct_message(parser, parser_opts);
 	g_object_unref(parser);
 	g_object_unref(stream);
-	if (m == NULL)
-		return -1;
+	if (m == NULL) {
+		/* no header block GMime recognises (plain text, an mbox
+		   "From " line): the whole of it is the text, so that the
+		   message can still be read */
+		msg_r->subject = msg_r->from = msg_r->from_addr = "";
+		msg_r->to = msg_r->cc = msg_r->reply_to = "";
+		msg_r->message_id = "";
+		msg_r->text = wm_to_utf8(pool, data, len, NULL);
+		return 0;
+	}
 	msg_r->subject = pstr(pool, g_mime_message_get_subject(m));
 	msg_r->from = addresses(pool, g_mime_message_get_from(m));
 	msg_r->from_addr = first_addr(pool, g_mime_message_get_from(m));

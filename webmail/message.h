@@ -37,8 +37,9 @@ struct wm_message {
 	unsigned int nparts;
 };
 
-/* wm_message_parse - parse len bytes; -1 only when GMime cannot make a
- * message of them at all */
+/* wm_message_parse - parse len bytes; bytes GMime cannot make a message
+ * of at all become the text of a message without headers; -1 is kept for
+ * failures to come */
 int wm_message_parse(struct pool *pool, const char *data, size_t len,
 		     struct wm_message *msg_r);
 

@@ -3,13 +3,17 @@
  *
  * Exact outputs for the policy (elements, attributes, URLs, images, CSS,
  * escaping, limits), then the hostile corpora: our own vectors in
- * tests/unit/data/xss-vectors.txt and, when present, DOMPurify's payloads
+ * tests/unit/data/xss-vectors.txt and tests/e2e/hostile/vectors.json (the
+ * one the browser test reads too) and, when present, DOMPurify's payloads
  * (../shared/corpus/xss-dompurify/payloads.json from the source tree, or
  * $MH_XSS_PAYLOADS). Every corpus input is sanitized with remote images
  * blocked and allowed, in one pass and with the stabilising passes, and
  * each output must pass xss_check() (judged by an independent allow-list
  * after re-parsing); the default outputs must also be fixpoints of the
- * sanitizer and re-parse into the tree they describe (xss_roundtrip()).
+ * sanitizer (sanitize(sanitize(x)) == sanitize(x)), re-parse into the
+ * tree they describe (xss_roundtrip()), and hold none of the strings of
+ * forbidden_tags[] and forbidden_in_tags[] nor an on* attribute
+ * (property_offence(), plain string matching, no parser involved).
  */
 #include "config.h"
 
@@ -536,6 +540,171 @@ static char *slurp(const char *path, size_t *len_r)
 	return data;
 }
 
+/* what no output may contain anywhere (text is escaped, so a raw '<'
+ * always starts a tag) */
+static const char *const forbidden_tags[] = {
+	"<script", "<svg", "<math", "<form", "<base", "<meta", "<iframe",
+	"<object", "<embed", NULL
+};
+
+/* what no tag of an output may contain, attribute values included,
+ * except the values of text_attrs[] */
+static const char *const forbidden_in_tags[] = {
+	"javascript:", "expression(", "@import", NULL
+};
+
+/* attributes whose values are only ever shown as text (a tooltip, the
+ * words for an image), so they may mention those words as text does */
+static const char *const text_attrs[] = { "title", "alt", NULL };
+
+/* ci_at - s[0..len) begins with the lower-case ASCII word w, any case */
+static bool ci_at(const char *s, size_t len, const char *w)
+{
+	size_t i;
+
+	for (i = 0; w[i] != '\0'; i++) {
+		char c;
+
+		if (i >= len)
+			return false;
+		c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') :
+			s[i];
+		if (c != w[i])
+			return false;
+	}
+	return true;
+}
+
+/* is_space - HTML white space, or '/' (a parser takes it as a separator
+ * between attributes) */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' ||
+		c == '\r' || c == '/';
+}
+
+/* handler_attr - the tag t[0..len) has an attribute named on...: outside
+ * quoted values, white space (or the quote ending the previous value),
+ * "on", name characters, optional white space, '=' */
+static bool handler_attr(const char *t, size_t len)
+{
+	char quote = 0;
+	size_t i, j;
+
+	for (i = 1; i + 2 < len; i++) {
+		if (quote != 0) {
+			if (t[i] == quote)
+				quote = 0;
+			continue;
+		}
+		if (t[i] == '"' || t[i] == '\'') {
+			quote = t[i];
+			continue;
+		}
+		if (!(is_space(t[i - 1]) || t[i - 1] == '"' ||
+		      t[i - 1] == '\'') || !ci_at(t + i, len - i, "on"))
+			continue;
+		for (j = i + 2; j < len && t[j] != '=' && t[j] != '>' &&
+		     !is_space(t[j]); j++)
+			;
+		while (j < len && is_space(t[j]))
+			j++;
+		if (j < len && t[j] == '=')
+			return true;
+	}
+	return false;
+}
+
+/* text_value_end - when t[j] starts a quoted value of one of text_attrs
+ * (t[j] is the quote after "name="), the position of its closing quote;
+ * else j */
+static size_t text_value_end(const char *t, size_t len, size_t j)
+{
+	size_t k, n, e;
+
+	if (j < 2 || (t[j] != '"' && t[j] != '\'') || t[j - 1] != '=')
+		return j;
+	for (k = 0; text_attrs[k] != NULL; k++) {
+		n = strlen(text_attrs[k]);
+		if (j - 1 < n + 1 || !is_space(t[j - 2 - n]) ||
+		    !ci_at(t + j - 1 - n, n, text_attrs[k]))
+			continue;
+		for (e = j + 1; e < len && t[e] != t[j]; e++)
+			;
+		return e;
+	}
+	return j;
+}
+
+/* property_offence - NULL when out[0..len) holds none of the forbidden
+ * strings and no event handler attribute; else a description (static
+ * storage) */
+static const char *property_offence(const char *out, size_t len)
+{
+	static char why[160];
+	size_t i, end, k;
+
+	for (i = 0; i < len; i++) {
+		if (out[i] != '<')
+			continue;
+		for (k = 0; forbidden_tags[k] != NULL; k++) {
+			if (ci_at(out + i, len - i, forbidden_tags[k])) {
+				snprintf(why, sizeof(why), "\"%s\" at %zu",
+					 forbidden_tags[k], i);
+				return why;
+			}
+		}
+		for (end = i + 1; end < len && out[end] != '>'; end++)
+			;
+		for (size_t j = i; j < end; j++) {
+			j = text_value_end(out + i, end - i, j - i) + i;
+			for (k = 0; forbidden_in_tags[k] != NULL; k++) {
+				if (ci_at(out + j, end - j,
+					  forbidden_in_tags[k])) {
+					snprintf(why, sizeof(why),
+						 "\"%s\" in the tag at %zu",
+						 forbidden_in_tags[k], i);
+					return why;
+				}
+			}
+		}
+		if (handler_attr(out + i, end - i)) {
+			snprintf(why, sizeof(why),
+				 "an on* attribute in the tag at %zu", i);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+START_TEST(test_property_check)
+{
+	static const char *const bad[] = {
+		"<SCRIPT>x", "a<svg>", "<Math>", "<form action=\"x\">",
+		"<base href=\"x\">", "<meta charset=\"x\">", "<iframe>",
+		"<object>", "<embed>", "<img src=\"x\" onerror=\"y\">",
+		"<img src=\"x\"onerror=\"y\">", "<p/onclick=y>",
+		"<p ONMOUSEOVER = \"y\">", "<a href=\"JavaScript:x\">",
+		"<p style=\"width: expression(1)\">", "<p style=\"@import x\">",
+		"<p title=\"a\" style=\"x:expression(1)\">",
+	};
+	static const char *const good[] = {
+		"<p>x</p>", "<p>javascript: expression( @import onclick=x</p>",
+		"<p title=\"javascript: onclick=x expression(\">t</p>",
+		"<img alt=\"@import\" src=\"cid:a\">", "<ol start=\"1\">",
+		"&lt;script&gt;", "<a href=\"http://x/?on=1\">x</a>",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(property_offence(bad[i], strlen(bad[i])) != NULL,
+			      "not caught: %s", bad[i]);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(property_offence(good[i], strlen(good[i])) ==
+			      NULL, "wrongly caught: %s", good[i]);
+}
+END_TEST
+
 /* judge - every rule for one hostile input; returns the number of
  * checks made */
 static unsigned int judge(const char *name, const char *in, size_t len)
@@ -557,7 +726,10 @@ static unsigned int judge(const char *name, const char *in, size_t len)
 			      name, mode, bad, out);
 		ck_assert_msg(utf8_valid(out, out_len),
 			      "%s (mode %u): output not UTF-8", name, mode);
-		checks += 2;
+		bad = property_offence(out, out_len);
+		ck_assert_msg(bad == NULL, "%s (mode %u): %s in output %s",
+			      name, mode, bad, out);
+		checks += 3;
 		if (o.single_pass)
 			continue;
 		again = run(out, out_len, &o, NULL, &error);
@@ -692,6 +864,55 @@ static char *json_string(const char **pp, size_t *len_r)
 	return b->data != NULL ? b->data : p_strdup(pool, "");
 }
 
+/* json_next - the string value of the next "key" member at or after *pp,
+ * decoded; NULL when there is none. *pp moves past the value. (The
+ * corpora are arrays of flat objects; a quoted key followed by ':' can
+ * only be a member name, as quotes inside strings are escaped.) */
+static char *json_next(const char **pp, const char *key, size_t *len_r)
+{
+	const char *k = p_printf(pool, "\"%s\"", key), *p = *pp;
+
+	while ((p = strstr(p, k)) != NULL) {
+		p += strlen(k);
+		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+			p++;
+		ck_assert_msg(*p == '"', "%s is not a string", key);
+		*pp = p;
+		return json_string(pp, len_r);
+	}
+	return NULL;
+}
+
+START_TEST(test_hostile_json)
+{
+	const char *path = p_printf(pool, "%s/tests/e2e/hostile/vectors.json",
+				    srcdir());
+	size_t len, hlen, ilen;
+	const char *data = slurp(path, &len), *p;
+	unsigned int count = 0, checks = 0;
+	char *id, *html;
+
+	ck_assert_msg(data != NULL, "cannot read %s", path);
+	p = strstr(data, "\"vectors\"");
+	ck_assert_msg(p != NULL, "%s: no \"vectors\"", path);
+	while ((id = json_next(&p, "id", &ilen)) != NULL) {
+		html = json_next(&p, "html", &hlen);
+		ck_assert_msg(html != NULL, "%s: vector %s has no html", path,
+			      id);
+		checks += judge(id, html, hlen);
+		count++;
+	}
+	ck_assert_uint_ge(count, 120);
+	printf("html-sanitize: %u vectors of tests/e2e/hostile, %u checks "
+	       "passed\n", count, checks);
+}
+END_TEST
+
 START_TEST(test_dompurify_payloads)
 {
 	const char *env = getenv("MH_XSS_PAYLOADS");
@@ -762,7 +983,9 @@ Suite *html_sanitize_suite(void)
 
 	tc = tcase_create("hostile");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_property_check);
 	tcase_add_test(tc, test_xss_vectors);
+	tcase_add_test(tc, test_hostile_json);
 	tcase_add_test(tc, test_dompurify_payloads);
 	suite_add_tcase(s, tc);
 	return s;
