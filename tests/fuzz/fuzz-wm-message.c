@@ -4,7 +4,7 @@
  * as HTML, and bytes in a declared or guessed charset made UTF-8.
  *
  * fuzz-sources: webmail/message.c lib/pool.c lib/buf.c lib/log.c
- * fuzz-pkg: gmime-3.0
+ * fuzz-pkg: gmime-3.0 uchardet
  *
  * Checked beyond "no crash, no leak, no UB": every string the view shows
  * is valid UTF-8, parts are numbered 1..n with their sizes, and the
