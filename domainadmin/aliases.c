@@ -283,25 +283,16 @@ int dadm_post_forwards(struct web_req *req)
 	const struct dadm_domain *dom = dadm_domain(req);
 	const char *op = form_get(&req->post, "op");
 	const char *id = dadm_id(req, "id");
-	const char *params[2], *done;
+	const char *done;
 	struct fwd_ctx c;
 	PGresult *res;
 	int ret;
 
-	if (dom == NULL)
+	if (dom == NULL ||
+	    dadm_object(req, dom, "user", id, "SELECT address FROM users"
+			" WHERE id = $1::bigint AND domain_id = $2::bigint",
+			&res) <= 0)
 		return 0;
-	if (id == NULL)
-		return dadm_not_found(req, dom, "user");
-	params[0] = id;
-	params[1] = dom->id;
-	res = db_query(req->pool, "SELECT address FROM users"
-		       " WHERE id = $1::bigint AND domain_id = $2::bigint",
-		       2, params);
-	if (res == NULL)
-		return dadm_unavailable(req);
-	if (db_ntuples(res) != 1)
-		return dadm_not_found(req, dom, p_printf(req->pool, "user:%s",
-							 id));
 	memset(&c, 0, sizeof(c));
 	c.req = req;
 	c.dom = dom;
@@ -486,10 +477,7 @@ static int aliases_show(struct web_req *req, const struct dadm_domain *dom,
 		       2, params);
 	if (res == NULL || str_to_uint(db_value(res, 0, 0), &total) < 0)
 		return dadm_unavailable(req);
-	pages = total == 0 ? 1 : (total + DADM_ALIASES_PAGE - 1) /
-		DADM_ALIASES_PAGE;
-	if (page > pages)
-		page = pages;
+	pages = wcs_pages(total, DADM_ALIASES_PAGE, &page);
 	params[2] = p_printf(req->pool, "%u", DADM_ALIASES_PAGE);
 	params[3] = p_printf(req->pool, "%u", (page - 1) * DADM_ALIASES_PAGE);
 	res = db_query(req->pool, "SELECT a.id, a.address, a.kind,"
@@ -518,11 +506,7 @@ static int aliases_show(struct web_req *req, const struct dadm_domain *dom,
 	}
 	wcs_set(req->hdf, "List.Q", q);
 	wcs_set(req->hdf, "List.QEnc", url_encode(req->pool, q));
-	wcs_set_int(req->hdf, "List.Page", page);
-	wcs_set_int(req->hdf, "List.Pages", pages);
-	wcs_set_int(req->hdf, "List.Total", total);
-	wcs_set_int(req->hdf, "List.Prev", page > 1 ? page - 1 : 0);
-	wcs_set_int(req->hdf, "List.Next", page < pages ? page + 1 : 0);
+	wcs_set_pages(req->hdf, page, pages, total);
 
 	params[1] = p_printf(req->pool, "@%s", dom->name);
 	res = db_query(req->pool, "SELECT a.id, array_to_string("
@@ -626,27 +610,16 @@ int dadm_post_alias_new(struct web_req *req)
 static int find_alias(struct web_req *req, const struct dadm_domain *dom,
 		      const char *id, struct alias_ctx *c)
 {
-	const char *params[2] = { id, dom->id };
 	PGresult *res;
+	int ret;
 
-	if (id == NULL) {
-		dadm_not_found(req, dom, "alias");
-		return 0;
-	}
-	res = db_query(req->pool, "SELECT a.id, a.address, a.kind,"
-		" COALESCE(u.address, ''), array_to_string(a.targets, ' '),"
-		" a.description FROM aliases a LEFT JOIN users u"
-		" ON u.id = a.target_user_id"
-		" WHERE a.id = $1::bigint AND a.domain_id = $2::bigint",
-		2, params);
-	if (res == NULL) {
-		dadm_unavailable(req);
-		return -1;
-	}
-	if (db_ntuples(res) != 1) {
-		dadm_not_found(req, dom, p_printf(req->pool, "alias:%s", id));
-		return 0;
-	}
+	ret = dadm_object(req, dom, "alias", id, "SELECT a.id, a.address,"
+		" a.kind, COALESCE(u.address, ''),"
+		" array_to_string(a.targets, ' '), a.description"
+		" FROM aliases a LEFT JOIN users u ON u.id = a.target_user_id"
+		" WHERE a.id = $1::bigint AND a.domain_id = $2::bigint", &res);
+	if (ret <= 0)
+		return ret;
 	c->id = db_value(res, 0, 0);
 	c->address = db_value(res, 0, 1);
 	c->kind = db_value(res, 0, 2);

@@ -75,10 +75,7 @@ int dadm_page_audit(struct web_req *req)
 		       AUDIT_WHERE, 5, params);
 	if (res == NULL || str_to_uint(db_value(res, 0, 0), &total) < 0)
 		return dadm_unavailable(req);
-	pages = total == 0 ? 1 : (total + DADM_AUDIT_PAGE - 1) /
-		DADM_AUDIT_PAGE;
-	if (page > pages)
-		page = pages;
+	pages = wcs_pages(total, DADM_AUDIT_PAGE, &page);
 	params[5] = p_printf(req->pool, "%u", DADM_AUDIT_PAGE);
 	params[6] = p_printf(req->pool, "%u", (page - 1) * DADM_AUDIT_PAGE);
 	res = db_query(req->pool, "SELECT to_char(at, 'YYYY-MM-DD HH24:MI:SS'),"
@@ -122,10 +119,6 @@ int dadm_page_audit(struct web_req *req)
 		"&actor=%s&action=%s&from=%s&to=%s",
 		url_encode(req->pool, actor), url_encode(req->pool, action),
 		url_encode(req->pool, from), url_encode(req->pool, to)));
-	wcs_set_int(req->hdf, "List.Page", page);
-	wcs_set_int(req->hdf, "List.Pages", pages);
-	wcs_set_int(req->hdf, "List.Total", total);
-	wcs_set_int(req->hdf, "List.Prev", page > 1 ? page - 1 : 0);
-	wcs_set_int(req->hdf, "List.Next", page < pages ? page + 1 : 0);
+	wcs_set_pages(req->hdf, page, pages, total);
 	return web_render(req, status, "audit.cs");
 }

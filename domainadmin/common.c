@@ -121,6 +121,29 @@ int dadm_not_found(struct web_req *req, const struct dadm_domain *dom,
 	return web_fail(req, 404, "not_found");
 }
 
+int dadm_object(struct web_req *req, const struct dadm_domain *dom,
+		const char *kind, const char *id, const char *sql,
+		PGresult **res_r)
+{
+	const char *params[2] = { id, dom->id };
+
+	if (id == NULL) {
+		dadm_not_found(req, dom, kind);
+		return 0;
+	}
+	*res_r = db_query(req->pool, sql, 2, params);
+	if (*res_r == NULL) {
+		dadm_unavailable(req);
+		return -1;
+	}
+	if (db_ntuples(*res_r) != 1) {
+		dadm_not_found(req, dom, p_printf(req->pool, "%s:%s", kind,
+						  id));
+		return 0;
+	}
+	return 1;
+}
+
 /* choose - the administrator's domains with their user counts, to pick
  * one for this page; also the overview of an administrator with several */
 static int choose(struct web_req *req)

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libpq-fe.h>
+
 struct pool;
 struct web_req;
 
@@ -51,6 +53,13 @@ const char *dadm_id(struct web_req *req, const char *name);
  * row "denied", then the 404 page */
 int dadm_not_found(struct web_req *req, const struct dadm_domain *dom,
 		   const char *object);
+/* dadm_object - the row sql ($1 the id, $2 the domain's id) finds for
+ * object kind id of dom: 1 with *res_r; 0 when id is NULL or no row is
+ * found (dadm_not_found() made the 404); -1 on a database error
+ * (dadm_unavailable() made the 503) */
+int dadm_object(struct web_req *req, const struct dadm_domain *dom,
+		const char *kind, const char *id, const char *sql,
+		PGresult **res_r);
 /* dadm_audit - one audit_log row for a change in dom by this
  * administrator; detail is JSON or NULL. -1 on database error */
 int dadm_audit(struct web_req *req, const struct dadm_domain *dom,

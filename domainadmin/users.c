@@ -146,9 +146,7 @@ int dadm_page_users(struct web_req *req)
 		       3, params);
 	if (res == NULL || str_to_uint(db_value(res, 0, 0), &total) < 0)
 		return dadm_unavailable(req);
-	pages = total == 0 ? 1 : (total + size - 1) / size;
-	if (page > pages)
-		page = pages;
+	pages = wcs_pages(total, size, &page);
 	params[3] = p_printf(req->pool, "%u", size);
 	params[4] = p_printf(req->pool, "%u", (page - 1) * size);
 	sql = desc ? user_sorts[si].desc : user_sorts[si].asc;
@@ -177,16 +175,8 @@ int dadm_page_users(struct web_req *req)
 	wcs_set(req->hdf, "List.Status", st);
 	wcs_set(req->hdf, "List.Sort", user_sorts[si].key);
 	wcs_set(req->hdf, "List.Order", desc ? "desc" : "asc");
-	wcs_set_int(req->hdf, "List.Page", page);
-	wcs_set_int(req->hdf, "List.Pages", pages);
 	wcs_set_int(req->hdf, "List.Size", size);
-	wcs_set_int(req->hdf, "List.Total", total);
-	wcs_set_int(req->hdf, "List.Prev", page > 1 ? page - 1 : 0);
-	wcs_set_int(req->hdf, "List.Next", page < pages ? page + 1 : 0);
-	for (unsigned int p = page > 3 ? page - 3 : 1, i = 0;
-	     p <= pages && i < 7; p++, i++)
-		wcs_set_int(req->hdf, p_printf(req->pool, "List.Near.%u", i),
-			    p);
+	wcs_set_pages(req->hdf, page, pages, total);
 	dadm_done(req);
 	return web_render(req, 200, "users.cs");
 }
@@ -551,28 +541,18 @@ struct user_row {
 static int find_user(struct web_req *req, const struct dadm_domain *dom,
 		     const char *id, bool lock, struct user_row *u)
 {
-	const char *params[2] = { id, dom->id };
 	PGresult *res;
+	int ret;
 
-	if (id == NULL) {
-		dadm_not_found(req, dom, "user");
-		return 0;
-	}
-	res = db_query(req->pool, lock ?
+	ret = dadm_object(req, dom, "user", id, lock ?
 		"SELECT id, address, display_name, status, quota_bytes,"
 		" package_id, deleted_at IS NOT NULL FROM users"
 		" WHERE id = $1::bigint AND domain_id = $2::bigint FOR UPDATE" :
 		"SELECT id, address, display_name, status, quota_bytes,"
 		" package_id, deleted_at IS NOT NULL FROM users"
-		" WHERE id = $1::bigint AND domain_id = $2::bigint", 2, params);
-	if (res == NULL) {
-		dadm_unavailable(req);
-		return -1;
-	}
-	if (db_ntuples(res) != 1) {
-		dadm_not_found(req, dom, p_printf(req->pool, "user:%s", id));
-		return 0;
-	}
+		" WHERE id = $1::bigint AND domain_id = $2::bigint", &res);
+	if (ret <= 0)
+		return ret;
 	u->id = db_value(res, 0, 0);
 	u->address = db_value(res, 0, 1);
 	u->name = db_value(res, 0, 2);

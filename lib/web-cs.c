@@ -97,6 +97,35 @@ int wcs_set_int(HDF *hdf, const char *name, long value)
 	return wcs_set(hdf, name, num);
 }
 
+unsigned int wcs_pages(unsigned int total, unsigned int size,
+		       unsigned int *page)
+{
+	unsigned int pages = total == 0 ? 1 : (total + size - 1) / size;
+
+	if (*page < 1)
+		*page = 1;
+	if (*page > pages)
+		*page = pages;
+	return pages;
+}
+
+void wcs_set_pages(HDF *hdf, unsigned int page, unsigned int pages,
+		   unsigned int total)
+{
+	char name[32];
+
+	wcs_set_int(hdf, "List.Page", page);
+	wcs_set_int(hdf, "List.Pages", pages);
+	wcs_set_int(hdf, "List.Total", total);
+	wcs_set_int(hdf, "List.Prev", page > 1 ? page - 1 : 0);
+	wcs_set_int(hdf, "List.Next", page < pages ? page + 1 : 0);
+	for (unsigned int p = page > 3 ? page - 3 : 1, i = 0;
+	     p <= pages && i < 7; p++, i++) {
+		snprintf(name, sizeof(name), "List.Near.%u", i);
+		wcs_set_int(hdf, name, p);
+	}
+}
+
 /* render_cb - ClearSilver output callback appending to a struct buf */
 static NEOERR *render_cb(void *ctx, char *s)
 {

@@ -28,6 +28,15 @@ int wcs_read_file(HDF *hdf, const char *path);
 int wcs_copy(HDF *dst, const char *name, HDF *src);
 int wcs_set(HDF *hdf, const char *name, const char *value);
 int wcs_set_int(HDF *hdf, const char *name, long value);
+/* wcs_pages - the pages total items fill at size a page (1 when there
+ * are none), with *page brought within 1..that */
+unsigned int wcs_pages(unsigned int total, unsigned int size,
+		       unsigned int *page);
+/* wcs_set_pages - the pager of a list: List.Page, List.Pages,
+ * List.Total, List.Prev and List.Next (0 when there is none) and
+ * List.Near.0.. (up to seven page numbers around page) */
+void wcs_set_pages(HDF *hdf, unsigned int page, unsigned int pages,
+		   unsigned int total);
 /* wcs_render - render template (a name found in the load paths) into out */
 int wcs_render(HDF *hdf, const char *template_name, struct buf *out);
 /* wcs_render_string - render template text (tests) */

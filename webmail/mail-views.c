@@ -30,6 +30,7 @@
 #include "imapc.h"
 #include "mail.h"
 #include "pool.h"
+#include "web-cs.h"
 
 /* ==== conversations ====================================================== */
 
@@ -68,16 +69,11 @@ static int newest_asc(const void *a, const void *b)
 	return x->thread < y->thread ? -1 : x->thread > y->thread;
 }
 
-/* clamp_page - *page within 1..pages of total items; the first item */
+/* clamp_page - *page within the pages of total items; the first item */
 static unsigned int clamp_page(unsigned int *page, unsigned int total,
 			       unsigned int size)
 {
-	unsigned int pages = total == 0 ? 1 : (total + size - 1) / size;
-
-	if (*page < 1)
-		*page = 1;
-	if (*page > pages)
-		*page = pages;
+	wcs_pages(total, size, page);
 	return (*page - 1) * size;
 }
 

@@ -533,9 +533,7 @@ int wm_page_mail(struct web_req *req)
 				     &uids, &nuids, &error)) == 0) {
 		unsigned int first;
 
-		pages = nuids == 0 ? 1 : (nuids + size - 1) / size;
-		if (page > pages)
-			page = pages;
+		wcs_pages(nuids, size, &page);
 		first = (page - 1) * size;
 		total = nuids;
 		ret = imapc_summaries(c, req->pool, uids + first,
@@ -550,7 +548,7 @@ int wm_page_mail(struct web_req *req)
 	imapc_release(&c);
 	if (ret < 0)
 		return imap_unavailable(req, error);
-	pages = total == 0 ? 1 : (total + size - 1) / size;
+	pages = wcs_pages(total, size, &page);
 
 	set_folders(req, folders, nf, f);
 	wcs_set(req->hdf, "List.Folder", f);
@@ -565,17 +563,8 @@ int wm_page_mail(struct web_req *req)
 	wcs_set(req->hdf, "List.In", in != NULL ? in : "all");
 	wcs_set(req->hdf, "List.Threads", threads ? "1" : "");
 	wcs_set(req->hdf, "List.All", all ? "1" : "");
-	wcs_set_int(req->hdf, "List.Page", page);
-	wcs_set_int(req->hdf, "List.Pages", pages);
 	wcs_set_int(req->hdf, "List.Size", size);
-	wcs_set_int(req->hdf, "List.Total", total);
-	wcs_set_int(req->hdf, "List.Prev", page > 1 ? page - 1 : 0);
-	wcs_set_int(req->hdf, "List.Next", page < pages ? page + 1 : 0);
-	/* page numbers around the current one */
-	for (unsigned int p = page > 3 ? page - 3 : 1, i = 0;
-	     p <= pages && i < 7; p++, i++)
-		wcs_set_int(req->hdf, p_printf(req->pool, "List.Near.%u", i),
-			    p);
+	wcs_set_pages(req->hdf, page, pages, total);
 	set_rows(req, rows, nrows);
 	wcs_set(req->hdf, "List.Extra", extra);
 	if (form_error != NULL)
