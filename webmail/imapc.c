@@ -1035,6 +1035,18 @@ static bool date_ok(const char *s)
 
 static bool check_program(struct crit *cr, bool nested);
 
+/* want_word - the next token is a word that ok accepts (any word when ok
+ * is NULL); false with cr->error (what, unless the tokenizer set one) */
+static bool want_word(struct crit *cr, bool (*ok)(const char *),
+		      const char *what)
+{
+	if (next_tok(cr) == T_WORD && (ok == NULL || ok(cr->word)))
+		return true;
+	if (cr->error == NULL)
+		cr->error = what;
+	return false;
+}
+
 /* check_key - one search key; false with cr->error */
 static bool check_key(struct crit *cr)
 {
@@ -1072,24 +1084,14 @@ static bool check_key(struct crit *cr)
 	}
 	if (strcasecmp(key, "KEYWORD") == 0 ||
 	    strcasecmp(key, "UNKEYWORD") == 0) {
-		if (next_tok(cr) != T_WORD || !keyword_ok(cr->word)) {
-			if (cr->error == NULL)
-				cr->error = "keyword expected";
+		if (!want_word(cr, keyword_ok, "keyword expected"))
 			return false;
-		}
 		goto ok;
 	}
 	if (strcasecmp(key, "HEADER") == 0) {
-		if (next_tok(cr) != T_WORD || !field_ok(cr->word)) {
-			if (cr->error == NULL)
-				cr->error = "header field name expected";
+		if (!want_word(cr, field_ok, "header field name expected") ||
+		    !want_word(cr, NULL, "argument expected"))
 			return false;
-		}
-		if (next_tok(cr) != T_WORD) {
-			if (cr->error == NULL)
-				cr->error = "argument expected";
-			return false;
-		}
 		goto ok;
 	}
 	if (!word_in(key, str_keys) && !word_in(key, date_keys) &&
@@ -1097,11 +1099,8 @@ static bool check_key(struct crit *cr)
 		cr->error = "unsupported search key";
 		return false;
 	}
-	if (next_tok(cr) != T_WORD) {
-		if (cr->error == NULL)
-			cr->error = "argument expected";
+	if (!want_word(cr, NULL, "argument expected"))
 		return false;
-	}
 	if (word_in(key, date_keys) && !date_ok(cr->word)) {
 		cr->error = "bad date";
 		return false;
