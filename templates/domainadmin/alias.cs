@@ -14,8 +14,7 @@
   </div>
 <?cs call:form_error(Alias.Kind) ?>
   <form method="post" action="<?cs var:Page.Base ?>/aliases/edit" class="create" id="alias-edit">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="id" value="<?cs var:Alias.Id ?>">
 <?cs if:Alias.Kind == "group" ?>
     <label><?cs var:Lang.domainadmin.aliases.members ?> <textarea name="members" rows="6" cols="30"><?cs var:Form.Members ?></textarea></label>
@@ -29,8 +28,7 @@
   <p class="hint"><?cs var:Lang.domainadmin.aliases.members_note ?></p>
 <?cs /if ?>
   <form method="post" action="<?cs var:Page.Base ?>/aliases/delete" class="create" id="alias-delete">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="id" value="<?cs var:Alias.Id ?>">
     <button type="submit" class="danger"><?cs var:Lang.domainadmin.remove ?></button>
   </form>

@@ -13,16 +13,14 @@
 <?cs call:form_error("catchall") ?>
   <p id="catchall"><?cs if:CatchAll.Id ?><?cs var:Lang.domainadmin.aliases.catchall_to ?> <strong><?cs var:CatchAll.Targets ?></strong><?cs else ?><?cs var:Lang.domainadmin.aliases.catchall_none ?><?cs /if ?></p>
   <form method="post" action="<?cs var:Page.Base ?>/aliases/catchall" class="create" id="catchall-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="op" value="set">
     <label><?cs var:Lang.domainadmin.aliases.deliver_to ?> <input name="targets" maxlength="2000" value="<?cs var:Form.CatchAll ?>"></label>
     <button type="submit"><?cs var:Lang.domainadmin.save ?></button>
   </form>
 <?cs if:CatchAll.Id ?>
   <form method="post" action="<?cs var:Page.Base ?>/aliases/catchall" class="create" id="catchall-clear">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="op" value="clear">
     <button type="submit" class="danger"><?cs var:Lang.domainadmin.aliases.catchall_clear ?></button>
   </form>
@@ -31,8 +29,7 @@
   <h2><?cs var:Lang.domainadmin.aliases.add_alias ?></h2>
 <?cs call:form_error("alias") ?>
   <form method="post" action="<?cs var:Page.Base ?>/aliases/new" class="create" id="alias-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="kind" value="alias">
     <label><?cs var:Lang.domainadmin.aliases.address ?> <input name="local" maxlength="254" required autocomplete="off" value="<?cs var:Form.Local ?>"> @<?cs var:Domain.Name ?></label>
     <label><?cs var:Lang.domainadmin.aliases.user ?> <input name="user" maxlength="254" required value="<?cs var:Form.User ?>"></label>
@@ -43,8 +40,7 @@
   <h2><?cs var:Lang.domainadmin.aliases.add_group ?></h2>
 <?cs call:form_error("group") ?>
   <form method="post" action="<?cs var:Page.Base ?>/aliases/new" class="create" id="group-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="kind" value="group">
     <label><?cs var:Lang.domainadmin.aliases.address ?> <input name="local" maxlength="254" required autocomplete="off" value="<?cs var:Form.Local ?>"> @<?cs var:Domain.Name ?></label>
     <label><?cs var:Lang.domainadmin.aliases.members ?> <textarea name="members" rows="4" cols="30"><?cs var:Form.Members ?></textarea></label>
@@ -74,8 +70,7 @@
         <td class="from" title="<?cs if:a.User ?><?cs var:a.User ?><?cs else ?><?cs var:a.Members ?><?cs /if ?>"><?cs if:a.User ?><a href="<?cs var:Page.Base ?>/users/edit?d=<?cs var:Domain.Enc ?>&amp;id=<?cs var:a.UserId ?>"><?cs var:a.User ?></a><?cs else ?><?cs var:a.Members ?><?cs /if ?></td>
         <td class="date">
           <form method="post" action="<?cs var:Page.Base ?>/aliases/delete" class="rename">
-            <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-            <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+            <?cs call:post_fields() ?>
             <input type="hidden" name="id" value="<?cs var:a.Id ?>">
             <button type="submit" class="danger"><?cs var:Lang.domainadmin.remove ?></button>
           </form>

@@ -1,5 +1,6 @@
 <?cs # Pieces the domain admin pages share: the line naming the domain
-     worked on, the notice after a change, a form's message. ?>
+     worked on, the notice after a change, a form's message, the fields
+     every POST form carries (the CSRF token and the domain). ?>
 <?cs def:domain_bar() ?>
   <p class="domainbar" id="domain"><?cs var:Lang.domainadmin.domain ?>: <strong id="domain-name"><?cs var:Domain.Name ?></strong><?cs if:Domain.Status != "active" ?> (<?cs var:Lang.domainadmin.status[Domain.Status] ?>)<?cs /if ?><?cs if:Domain.Package ?> · <?cs var:Lang.domainadmin.package ?>: <?cs var:Domain.Package ?><?cs /if ?><?cs if:Page.Several ?> · <a href="<?cs var:Page.Base ?>/"><?cs var:Lang.domainadmin.change_domain ?></a><?cs /if ?></p>
 <?cs /def ?>
@@ -19,3 +20,5 @@
   else ?><?cs var:Lang.domainadmin.err[Page.FormError] ?><?cs /if ?></p>
 <?cs /if ?>
 <?cs /def ?>
+<?cs def:post_fields() ?><input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
+    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>"><?cs /def ?>

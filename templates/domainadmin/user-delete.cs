@@ -9,8 +9,7 @@
   <h1><?cs var:Lang.domainadmin.delete.title ?></h1>
 <?cs call:form_error("delete") ?>
   <form method="post" action="<?cs var:Page.Base ?>/users/delete" id="delete-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="id" value="<?cs var:User.Id ?>">
     <input type="hidden" name="confirm" value="1">
     <div class="message" id="confirm-text">

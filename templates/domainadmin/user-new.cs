@@ -9,8 +9,7 @@
   <h1><?cs var:Lang.domainadmin.user.add_title ?></h1>
 <?cs call:form_error("user") ?>
   <form method="post" action="<?cs var:Page.Base ?>/users/new" class="create" id="user-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <label><?cs var:Lang.domainadmin.user.address ?> <input name="local" required maxlength="254" autocomplete="off" value="<?cs var:Form.Local ?>"> @<?cs var:Domain.Name ?></label>
     <label><?cs var:Lang.domainadmin.user.name ?> <input name="name" maxlength="200" value="<?cs var:Form.Name ?>"></label>
     <label><input type="checkbox" name="generate" value="1"<?cs if:Form.Generate ?> checked<?cs /if ?>> <?cs var:Lang.domainadmin.user.generate ?></label>

@@ -29,8 +29,7 @@
   <h2><?cs var:Lang.domainadmin.user.details ?></h2>
 <?cs call:form_error("details") ?>
   <form method="post" action="<?cs var:Page.Base ?>/users/edit" class="create" id="details-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="id" value="<?cs var:User.Id ?>">
     <label><?cs var:Lang.domainadmin.user.name ?> <input name="name" maxlength="200" value="<?cs var:Form.Name ?>"></label>
     <label><?cs var:Lang.domainadmin.user.quota_mb ?> <input type="number" name="quota" min="0" value="<?cs var:Form.Quota ?>" placeholder="<?cs var:Lang.domainadmin.user.quota_default ?>"></label>
@@ -45,8 +44,7 @@
 
   <h2><?cs var:Lang.domainadmin.user.status ?></h2>
   <form method="post" action="<?cs var:Page.Base ?>/users/status" class="create" id="status-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="id" value="<?cs var:User.Id ?>">
 <?cs if:User.Status == "active" ?>
     <input type="hidden" name="status" value="disabled">
@@ -61,8 +59,7 @@
   <h2><?cs var:Lang.domainadmin.user.password ?></h2>
 <?cs call:form_error("password") ?>
   <form method="post" action="<?cs var:Page.Base ?>/users/password" class="create" id="password-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="id" value="<?cs var:User.Id ?>">
     <label><?cs var:Lang.domainadmin.user.new_password ?> <input type="password" name="password" maxlength="1024" autocomplete="new-password"></label>
     <button type="submit"><?cs var:Lang.domainadmin.user.set_password ?></button>
@@ -80,8 +77,7 @@
       <td class="subject" title="<?cs var:a.Address ?>"><?cs var:a.Address ?></td>
       <td class="date">
         <form method="post" action="<?cs var:Page.Base ?>/aliases/delete" class="rename">
-          <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-          <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+          <?cs call:post_fields() ?>
           <input type="hidden" name="id" value="<?cs var:a.Id ?>">
           <input type="hidden" name="back" value="<?cs var:User.Id ?>">
           <button type="submit" class="danger"><?cs var:Lang.domainadmin.remove ?></button>
@@ -95,8 +91,7 @@
   <p id="no-aliases"><?cs var:Lang.domainadmin.user.no_aliases ?></p>
 <?cs /if ?>
   <form method="post" action="<?cs var:Page.Base ?>/aliases/new" class="create" id="alias-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="kind" value="alias">
     <input type="hidden" name="id" value="<?cs var:User.Id ?>">
     <label><?cs var:Lang.domainadmin.user.new_alias ?> <input name="local" maxlength="254" autocomplete="off" value="<?cs var:Form.Local ?>"> @<?cs var:Domain.Name ?></label>
@@ -113,8 +108,7 @@
       <td class="subject" title="<?cs var:f.Target ?>"><?cs var:f.Target ?></td>
       <td class="date">
         <form method="post" action="<?cs var:Page.Base ?>/users/forwards" class="rename">
-          <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-          <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+          <?cs call:post_fields() ?>
           <input type="hidden" name="id" value="<?cs var:User.Id ?>">
           <input type="hidden" name="op" value="delete">
           <input type="hidden" name="fid" value="<?cs var:f.Id ?>">
@@ -126,8 +120,7 @@
     </tbody>
   </table>
   <form method="post" action="<?cs var:Page.Base ?>/users/forwards" class="create" id="keep-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="id" value="<?cs var:User.Id ?>">
     <input type="hidden" name="op" value="keep_copy">
     <label><input type="checkbox" name="keep_copy" value="1"<?cs if:User.KeepCopy ?> checked<?cs /if ?>> <?cs var:Lang.domainadmin.user.keep_copy ?></label>
@@ -137,8 +130,7 @@
   <p id="no-forwards"><?cs var:Lang.domainadmin.user.no_forwards ?></p>
 <?cs /if ?>
   <form method="post" action="<?cs var:Page.Base ?>/users/forwards" class="create" id="forward-form">
-    <input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
-    <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
+    <?cs call:post_fields() ?>
     <input type="hidden" name="id" value="<?cs var:User.Id ?>">
     <input type="hidden" name="op" value="add">
     <label><?cs var:Lang.domainadmin.user.forward_to ?> <input type="email" name="target" maxlength="254" value="<?cs var:Form.Target ?>"></label>

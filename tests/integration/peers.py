@@ -574,6 +574,18 @@ def master_pid(inst):
         return None
 
 
+def tracer_pid(pid):
+    """The pid tracing PID (strace), 0 when none, None when PID is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("TracerPid:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return 0
+
+
 def pid_alive(pid):
     """True when PID exists and is not a zombie."""
     try:

@@ -118,16 +118,6 @@ class FaultTest(unittest.TestCase):
 
     # ---- strace fault injection ----
 
-    def tracer_of(self, pid):
-        try:
-            with open("/proc/%d/status" % pid) as f:
-                for line in f:
-                    if line.startswith("TracerPid:"):
-                        return int(line.split()[1])
-        except OSError:
-            return None
-        return 0
-
     def inject(self, syscalls, error):
         """strace on every smtp worker, failing SYSCALLS with ERROR; returns
         (process, output file) once all are attached."""
@@ -143,7 +133,7 @@ class FaultTest(unittest.TestCase):
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
         self.strace_procs.append(proc)
-        ok = peers.wait_for(lambda: all(self.tracer_of(p) == proc.pid for p in pids), 10, 0.05)
+        ok = peers.wait_for(lambda: all(peers.tracer_pid(p) == proc.pid for p in pids), 10, 0.05)
         if not ok:
             err = b""
             if proc.poll() is not None:
@@ -155,7 +145,7 @@ class FaultTest(unittest.TestCase):
     def uninject(self, proc, pids):
         peers._stop_child(proc)        # SIGTERM: strace detaches cleanly
         self.strace_procs.remove(proc)
-        self.assertTrue(peers.wait_for(lambda: all(self.tracer_of(p) == 0 for p in pids), 10),
+        self.assertTrue(peers.wait_for(lambda: all(peers.tracer_pid(p) == 0 for p in pids), 10),
                         "workers still traced")
 
     def injected_count(self, out, syscall_re):

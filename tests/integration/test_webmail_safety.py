@@ -41,18 +41,10 @@ import uuid
 
 import harness
 import peers
+from test_webmail import new_user
 
 
 # ==== users, messages, IMAP ==============================================
-
-def new_user(inst, tag):
-    login = "ws-%s-%s@example.test" % (tag, uuid.uuid4().hex[:8])
-    password = "Pw-" + uuid.uuid4().hex[:16]
-    r = inst.ctl("user", "add", login, password=password)
-    if r.rc != 0:
-        raise AssertionError("user add: %r" % r)
-    return login, password
-
 
 def message(subject, body="Hello.\r\n", frm="Sender <one@outside.test>",
             ctype="text/plain; charset=utf-8", headers=""):
@@ -241,16 +233,6 @@ class WireTap:
     def available():
         return os.path.isabs(peers.prog("strace"))
 
-    def _tracer(self, pid):
-        try:
-            with open("/proc/%d/status" % pid) as f:
-                for line in f:
-                    if line.startswith("TracerPid:"):
-                        return int(line.split()[1])
-        except OSError:
-            return None
-        return 0
-
     def start(self):
         self.pids = sorted(p for n, p in peers.services(self.inst).items()
                            if n.startswith("imap/"))
@@ -262,7 +244,7 @@ class WireTap:
             argv += ["-p", str(p)]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        if not peers.wait_for(lambda: all(self._tracer(p) == self.proc.pid
+        if not peers.wait_for(lambda: all(peers.tracer_pid(p) == self.proc.pid
                                           for p in self.pids), 10, 0.05):
             self.stop()
             raise AssertionError("strace could not attach to %r" % self.pids)
@@ -279,7 +261,7 @@ class WireTap:
             self.proc.kill()
             self.proc.wait(5)
         self.proc = None
-        peers.wait_for(lambda: all(self._tracer(p) in (0, None) for p in self.pids), 10, 0.05)
+        peers.wait_for(lambda: all(peers.tracer_pid(p) in (0, None) for p in self.pids), 10, 0.05)
         streams = {}
         port = ":%d->" % self.inst.imap_port
         with open(self.out, errors="replace") as f:
