@@ -219,9 +219,7 @@ const struct dadm_domain *dadm_domain(struct web_req *req)
 	res = db_query(req->pool,
 		"SELECT d.id, d.name, d.status, COALESCE(p.name, ''),"
 		" COALESCE(p.max_users, 0), COALESCE(p.max_quota_bytes, 0),"
-		" COALESCE(p.max_user_quota_bytes, 0),"
-		" CASE WHEN d.password_policy->>'min_length' ~ '^[0-9]{1,4}$'"
-		"  THEN (d.password_policy->>'min_length')::integer ELSE 0 END"
+		" COALESCE(p.max_user_quota_bytes, 0), " ACCT_PW_POLICY_SQL
 		" FROM domains d JOIN domain_admin_domains a"
 		" ON a.domain_id = d.id"
 		" LEFT JOIN service_packages p ON p.id = d.package_id"
@@ -248,11 +246,22 @@ const struct dadm_domain *dadm_domain(struct web_req *req)
 	    n < ACCT_PASSWORD_MIN)
 		n = ACCT_PASSWORD_MIN;
 	dom->password_min = n;
+	if (str_to_uint(db_value(res, 0, 8), &n) < 0)
+		n = 0;
+	dom->password_classes = n;
 	wcs_set(req->hdf, "Domain.Name", dom->name);
 	wcs_set(req->hdf, "Domain.Enc", url_encode(req->pool, dom->name));
 	wcs_set(req->hdf, "Domain.Status", dom->status);
 	wcs_set(req->hdf, "Domain.Package", dom->package);
 	wcs_set_int(req->hdf, "Domain.PasswordMin", (long)dom->password_min);
+	if (dom->password_classes & ACCT_PW_LOWER)
+		wcs_set(req->hdf, "Domain.PasswordNeeds.lower", "1");
+	if (dom->password_classes & ACCT_PW_UPPER)
+		wcs_set(req->hdf, "Domain.PasswordNeeds.upper", "1");
+	if (dom->password_classes & ACCT_PW_DIGIT)
+		wcs_set(req->hdf, "Domain.PasswordNeeds.digit", "1");
+	if (dom->password_classes & ACCT_PW_SYMBOL)
+		wcs_set(req->hdf, "Domain.PasswordNeeds.symbol", "1");
 	return dom;
 }
 

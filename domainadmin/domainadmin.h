@@ -34,6 +34,7 @@ struct dadm_domain {
 	uint64_t max_quota;		/* all users together, bytes */
 	uint64_t max_user_quota;	/* one user, bytes */
 	unsigned int password_min;	/* characters */
+	unsigned int password_classes;	/* ACCT_PW_* the policy requires */
 };
 
 /* ---- common.c ---- */
@@ -108,6 +109,18 @@ int dadm_post_alias(struct web_req *req);
 int dadm_post_alias_delete(struct web_req *req);
 int dadm_post_catchall(struct web_req *req);
 int dadm_page_audit(struct web_req *req);		/* audit.c */
+int dadm_page_addressbook(struct web_req *req);		/* addressbook.c */
+int dadm_post_addressbook_new(struct web_req *req);
+int dadm_page_addressbook_edit(struct web_req *req);
+int dadm_post_addressbook_edit(struct web_req *req);
+int dadm_post_addressbook_delete(struct web_req *req);
+int dadm_post_addressbook_import(struct web_req *req);
+int dadm_page_addressbook_export(struct web_req *req);
+int dadm_page_settings(struct web_req *req);		/* settings.c */
+int dadm_post_settings(struct web_req *req);
+int dadm_post_settings_sso(struct web_req *req);
+int dadm_page_stats(struct web_req *req);		/* stats.c */
+int dadm_page_stats_csv(struct web_req *req);
 
 /* users.c, for the alias and forward forms on the user page */
 /* dadm_show_user - the user page of user id with status (a form's

@@ -270,11 +270,26 @@ static const char *check_password(struct web_req *req,
 		*key_r = "password_bad";
 		return NULL;
 	}
-	if (acct_utf8_chars(pw) < dom->password_min) {
+	switch (acct_pw_refused(&(struct acct_pw_policy){
+			dom->password_min, dom->password_classes }, pw)) {
+	case 0:
+		return pw;
+	case ACCT_PW_SHORT:
 		*key_r = "password_short";
 		return NULL;
+	case ACCT_PW_LOWER:
+		*key_r = "password_needs_lower";
+		return NULL;
+	case ACCT_PW_UPPER:
+		*key_r = "password_needs_upper";
+		return NULL;
+	case ACCT_PW_DIGIT:
+		*key_r = "password_needs_digit";
+		return NULL;
+	default:
+		*key_r = "password_needs_symbol";
+		return NULL;
 	}
-	return pw;
 }
 
 /* new_password - the typed or a generated password, hashed into
@@ -293,7 +308,8 @@ static int new_password(struct web_req *req, const struct dadm_domain *dom,
 			dom->password_min : DADM_GENERATED_LEN;
 		char *gen = p_alloc(req->pool, len + 1);
 
-		token_password(gen, len);
+		acct_pw_generate(&(struct acct_pw_policy){
+			dom->password_min, dom->password_classes }, gen, len);
 		pw = gen;
 		*shown_r = gen;
 	} else {

@@ -5,8 +5,9 @@
  *
  * SECURITY: addresses come from forms and command lines; they are
  * checked here character by character and reach SQL only as parameters.
- * Password hashes are made by the caller (pw_hash); no clear-text
- * password passes through this file.
+ * Password hashes are made by the caller (pw_hash); clear-text passwords
+ * reach this file only to be checked against a domain's policy or made
+ * up (acct_pw_*), never stored or logged.
  */
 #include "config.h"
 
@@ -15,11 +16,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "accounts.h"
 #include "auth.h"
 #include "buf.h"
 #include "db.h"
 #include "pool.h"
+#include "strnum.h"
+#include "token.h"
 
 /* the mailboxes every new user gets */
 static const struct {
@@ -229,4 +234,85 @@ int acct_user_purge(struct pool *pool, const char *user_id)
 	if (res == NULL)
 		return -1;
 	return db_ntuples(res) > 0 ? 1 : 0;
+}
+
+/* ==== password policy =================================================== */
+
+int acct_pw_policy_get(struct pool *pool, const char *domain_id,
+		       struct acct_pw_policy *policy_r)
+{
+	const char *params[1] = { domain_id };
+	unsigned int min, classes;
+	PGresult *res;
+
+	res = db_query(pool, "SELECT " ACCT_PW_POLICY_SQL " FROM domains d"
+		       " WHERE d.id = $1::bigint", 1, params);
+	if (res == NULL)
+		return -1;
+	if (db_ntuples(res) != 1)
+		return 0;
+	if (str_to_uint(db_value(res, 0, 0), &min) < 0 ||
+	    str_to_uint(db_value(res, 0, 1), &classes) < 0)
+		return -1;
+	policy_r->min_chars = min;
+	policy_r->classes = classes & (ACCT_PW_LOWER | ACCT_PW_UPPER |
+				       ACCT_PW_DIGIT | ACCT_PW_SYMBOL);
+	return 1;
+}
+
+unsigned int acct_pw_classes(const char *pw)
+{
+	unsigned int found = 0;
+
+	for (const char *p = pw; *p != '\0'; p++) {
+		char c = *p;
+
+		if (c >= 'a' && c <= 'z')
+			found |= ACCT_PW_LOWER;
+		else if (c >= 'A' && c <= 'Z')
+			found |= ACCT_PW_UPPER;
+		else if (c >= '0' && c <= '9')
+			found |= ACCT_PW_DIGIT;
+		else
+			found |= ACCT_PW_SYMBOL;
+	}
+	return found;
+}
+
+unsigned int acct_pw_refused(const struct acct_pw_policy *policy,
+			     const char *pw)
+{
+	unsigned int missing;
+
+	if (acct_utf8_chars(pw) < policy->min_chars)
+		return ACCT_PW_SHORT;
+	missing = policy->classes & ~acct_pw_classes(pw);
+	return missing & -missing;	/* the lowest bit */
+}
+
+void acct_pw_generate(const struct acct_pw_policy *policy, char *out,
+		      size_t len)
+{
+	static const char *const sets[] = {
+		"abcdefghjkmnpqrstuvwxyz", "ABCDEFGHJKLMNPQRSTUVWXYZ",
+		"23456789", "!#%+-=?@_~",
+	};
+	size_t n = 0;
+
+	/* one character of each required class first, the rest as usual,
+	 * then shuffled (Fisher-Yates) */
+	token_password(out, len);
+	for (unsigned int i = 0; i < 4 && n < len; i++) {
+		if ((policy->classes & (1U << i)) == 0)
+			continue;
+		out[n++] = sets[i][randombytes_uniform(
+			(uint32_t)strlen(sets[i]))];
+	}
+	for (size_t i = len; i > 1; i--) {
+		size_t j = randombytes_uniform((uint32_t)i);
+		char c = out[i - 1];
+
+		out[i - 1] = out[j];
+		out[j] = c;
+	}
 }

@@ -78,4 +78,46 @@ int acct_user_purge(struct pool *pool, const char *user_id)
 /* acct_utf8_chars - characters (code points) of a valid UTF-8 string */
 size_t acct_utf8_chars(const char *s);
 
+/* ---- a domain's password policy (domains.password_policy) ---- */
+
+#define ACCT_PW_LOWER 0x1		/* a-z */
+#define ACCT_PW_UPPER 0x2		/* A-Z */
+#define ACCT_PW_DIGIT 0x4		/* 0-9 */
+#define ACCT_PW_SYMBOL 0x8		/* any other character */
+#define ACCT_PW_MIN_MAX 128		/* the most a policy may ask */
+
+struct acct_pw_policy {
+	unsigned int min_chars;		/* 0 = none */
+	unsigned int classes;		/* ACCT_PW_* bits required */
+};
+
+/* ACCT_PW_POLICY_SQL - the policy columns from a row d of domains:
+ * min_length (0 when unset or malformed), then the class bits */
+#define ACCT_PW_POLICY_SQL \
+	"CASE WHEN d.password_policy->>'min_length' ~ '^[0-9]{1,4}$'" \
+	" THEN (d.password_policy->>'min_length')::integer ELSE 0 END," \
+	" (CASE WHEN d.password_policy->'require_lower' = 'true' THEN 1" \
+	" ELSE 0 END | CASE WHEN d.password_policy->'require_upper' =" \
+	" 'true' THEN 2 ELSE 0 END | CASE WHEN" \
+	" d.password_policy->'require_digit' = 'true' THEN 4 ELSE 0 END |" \
+	" CASE WHEN d.password_policy->'require_symbol' = 'true' THEN 8" \
+	" ELSE 0 END)"
+
+/* acct_pw_policy_get - the policy of domain domain_id (decimal); 1 with
+ * *policy_r, 0 no such domain, -1 error */
+int acct_pw_policy_get(struct pool *pool, const char *domain_id,
+		       struct acct_pw_policy *policy_r)
+	__attribute__((warn_unused_result));
+/* acct_pw_classes - the ACCT_PW_* classes pw has characters of */
+unsigned int acct_pw_classes(const char *pw);
+/* acct_pw_refused - why pw does not meet policy: 0 it does, else
+ * ACCT_PW_SHORT or the first missing class bit */
+#define ACCT_PW_SHORT 0x100
+unsigned int acct_pw_refused(const struct acct_pw_policy *policy,
+			     const char *pw);
+/* acct_pw_generate - a random password of len characters (len + 1
+ * bytes in out) that meets policy's classes */
+void acct_pw_generate(const struct acct_pw_policy *policy, char *out,
+		      size_t len);
+
 #endif

@@ -437,3 +437,41 @@ void cfg_free(void)
 	cfg_base_dir = NULL;
 	memset(&cfg, 0, sizeof(cfg));
 }
+
+int cfg_local_endpoint(const char *spec, char *host, size_t size,
+		       uint16_t *port_r)
+{
+	const char *colon, *h;
+	unsigned int port;
+	size_t hlen;
+
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+
+		if (end == NULL || end[1] != ':')
+			goto bad;
+		h = spec + 1;
+		hlen = (size_t)(end - h);
+		colon = end + 1;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon == NULL)
+			goto bad;
+		h = spec;
+		hlen = (size_t)(colon - spec);
+	}
+	if (str_to_uint(colon + 1, &port) < 0 || port == 0 || port > 65535 ||
+	    hlen >= size)
+		goto bad;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	if (hlen == 0 || strcmp(host, "*") == 0 ||
+	    strcmp(host, "0.0.0.0") == 0)
+		str_lcpy(host, "127.0.0.1", size);
+	else if (strcmp(host, "::") == 0)
+		str_lcpy(host, "::1", size);
+	*port_r = (uint16_t)port;
+	return 0;
+bad:
+	return -1;
+}

@@ -118,4 +118,10 @@ void cfg_dump(FILE *out);
 void cfg_keys_each(void (*fn)(const char *name, void *ctx), void *ctx);
 void cfg_free(void);
 
+/* cfg_local_endpoint - where to connect to one of our own services from
+ * its listen value ("127.0.0.1:1143", "[::1]:1143"; a wildcard address
+ * means this host); -1 when spec is not host:port */
+int cfg_local_endpoint(const char *spec, char *host, size_t size,
+		       uint16_t *port_r);
+
 #endif

@@ -24,6 +24,7 @@ struct web_app;
 struct web_session;
 
 #define WEB_CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \
+	"connect-src 'self'; " \
 	"img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; " \
 	"base-uri 'none'"
 

@@ -32,6 +32,8 @@
  * SECURITY: passwords come from --password-file (first line; "-" is
  * stdin) or from /dev/tty with echo off, typed twice. They are hashed
  * with pwhash and wiped; they never reach a log, argv or the database.
+ * A user's new password must meet its domain's password policy (the
+ * domain settings page of the domain administrators' portal).
  */
 #include "config.h"
 
@@ -415,12 +417,52 @@ static int password_from_file(const char *file, char *buf, size_t max,
 	return ret;
 }
 
+/* pw_policy_fail - why a password does not meet a domain's policy */
+static int pw_policy_fail(const struct acct_pw_policy *policy,
+			  unsigned int why)
+{
+	switch (why) {
+	case ACCT_PW_SHORT:
+		return ctl_fail("the domain's password policy asks for at"
+				" least %u characters", policy->min_chars);
+	case ACCT_PW_LOWER:
+		return ctl_fail("the domain's password policy asks for a"
+				" lower-case letter (a-z)");
+	case ACCT_PW_UPPER:
+		return ctl_fail("the domain's password policy asks for an"
+				" upper-case letter (A-Z)");
+	case ACCT_PW_DIGIT:
+		return ctl_fail("the domain's password policy asks for a"
+				" digit (0-9)");
+	default:
+		return ctl_fail("the domain's password policy asks for a"
+				" character other than a-z, A-Z and 0-9");
+	}
+}
+
+/* domain_pw_policy - the password policy of domain domain_id */
+static int domain_pw_policy(const char *domain_id,
+			    struct acct_pw_policy *policy_r)
+{
+	int ret = acct_pw_policy_get(ctl_pool, domain_id, policy_r);
+
+	if (ret < 0)
+		return ctl_db_fail();
+	if (ret == 0)
+		return ctl_fail("domain %s does not exist", domain_id);
+	return 0;
+}
+
 /* get_password_hash - read a new password and return its hash
- * (malloc'd); the clear text is wiped before returning */
-static int get_password_hash(const char *file, char **hash_r)
+ * (malloc'd); the clear text is wiped before returning. A user's
+ * password must meet its domain's policy (NULL: no policy) */
+static int get_password_hash(const char *file,
+			     const struct acct_pw_policy *policy,
+			     char **hash_r)
 {
 	size_t max = CTL_PASSWORD_MAX + 1, len = 0;
 	char *buf = xmalloc(max + 1);
+	unsigned int why;
 	int ret = -1;
 
 	if (file != NULL)
@@ -442,6 +484,8 @@ static int get_password_hash(const char *file, char **hash_r)
 			 CTL_PASSWORD_MAX);
 	else if (!utf8_valid(buf, len))
 		ctl_fail("password is not valid UTF-8");
+	else if (policy != NULL && (why = acct_pw_refused(policy, buf)) != 0)
+		pw_policy_fail(policy, why);
 	else if (pw_hash(buf, hash_r) < 0)
 		ctl_fail("cannot hash the password (out of memory)");
 	else
@@ -963,13 +1007,15 @@ static int user_add_tx(void *arg)
 /* cmd_user_add - user add ADDRESS [--name] [--quota] [--password-file] */
 static int cmd_user_add(int argc, char **argv)
 {
-	const char *name = NULL, *quota = NULL, *pwfile = NULL, *domain_id;
+	const char *name = NULL, *quota = NULL, *pwfile = NULL;
+	const char *domain_id = NULL;
 	const struct ctl_opt opts[] = {
 		{ "name", &name },
 		{ "quota", &quota },
 		{ "password-file", &pwfile },
 	};
 	struct user_ctx ctx;
+	struct acct_pw_policy policy;
 	uint64_t quota_bytes = 0;
 	char **pos = NULL;
 	int npos = 0, ret;
@@ -992,9 +1038,10 @@ static int cmd_user_add(int argc, char **argv)
 			     (unsigned long long)quota_bytes);
 	/* fail early, before asking for a password */
 	if (need_domain(ctx.domain, false, &domain_id) < 0 ||
-	    user_free_address(ctx.address) < 0)
+	    user_free_address(ctx.address) < 0 ||
+	    domain_pw_policy(domain_id, &policy) < 0)
 		return -1;
-	if (get_password_hash(pwfile, &ctx.hash) < 0)
+	if (get_password_hash(pwfile, &policy, &ctx.hash) < 0)
 		return -1;
 	ret = ctl_tx(user_add_tx, &ctx);
 	free(ctx.hash);
@@ -1061,9 +1108,10 @@ static int user_passwd_tx(void *arg)
 /* cmd_user_passwd - user passwd ADDRESS [--password-file] */
 static int cmd_user_passwd(int argc, char **argv)
 {
-	const char *pwfile = NULL;
+	const char *pwfile = NULL, *domain_id = NULL;
 	const struct ctl_opt opts[] = { { "password-file", &pwfile } };
 	struct user_ctx ctx;
+	struct acct_pw_policy policy;
 	char **pos = NULL;
 	int npos = 0, ret;
 	bool failed;
@@ -1080,7 +1128,10 @@ static int cmd_user_passwd(int argc, char **argv)
 		      &failed) == NULL)
 		return failed ? -1 : ctl_fail("user %s does not exist",
 					      ctx.address);
-	if (get_password_hash(pwfile, &ctx.hash) < 0)
+	if (need_domain(ctx.domain, false, &domain_id) < 0 ||
+	    domain_pw_policy(domain_id, &policy) < 0)
+		return -1;
+	if (get_password_hash(pwfile, &policy, &ctx.hash) < 0)
 		return -1;
 	ret = ctl_tx(user_passwd_tx, &ctx);
 	free(ctx.hash);
@@ -1249,7 +1300,7 @@ static int admin_add(bool super, int argc, char **argv)
 		if (need_domain(ctx.domains[i], false, &domain_id) < 0)
 			return -1;
 	}
-	if (get_password_hash(pwfile, &ctx.hash) < 0)
+	if (get_password_hash(pwfile, NULL, &ctx.hash) < 0)
 		return -1;
 	ret = ctl_tx(admin_add_tx, &ctx);
 	free(ctx.hash);

@@ -464,6 +464,21 @@ mh_service_secret() {
 		mh_die "could not create $f"
 }
 
+# mh_secret_key - the key that seals secrets kept in the database (the
+# domains' SSO secrets, lib/sso-secret.c), made once; every node that
+# verifies SSO login links needs a copy of the same file
+mh_secret_key() {
+	local f=$MH_VAR/secrets/secret-key
+	[ -s "$f" ] && return 0
+	mh_step "creating the secret key ($f)"
+	mkdir -p "$(dirname "$f")"
+	chown "$MH_USER:" "$(dirname "$f")"
+	chmod 700 "$(dirname "$f")"
+	(umask 077 && openssl rand -hex 32 >"$f.tmp") &&
+		chown "$MH_USER:" "$f.tmp" && mv "$f.tmp" "$f" ||
+		mh_die "could not create $f"
+}
+
 mh_mailhived_stop() {
 	mh_stop_pid mailhived "$(mh_mailhived_pidfile)" mailhived TERM
 	rm -f "$MH_RUN/mailhived.services"
@@ -487,6 +502,7 @@ mh_mailhived_start() {
 	rm -f "$pidfile"
 	mh_tls_cert
 	mh_service_secret
+	mh_secret_key
 	mh_step "starting mailhived"
 	local -a argv
 	if [ -n "$MH_CONF" ]; then

@@ -59,6 +59,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "pool.h"
+#include "service-secret.h"
 #include "strnum.h"
 
 /* Application-specific. */
@@ -274,84 +275,6 @@ static struct mailimap_set *next_set(const uint32_t *s, unsigned int m,
 
 /* ==== connections ======================================================= */
 
-/* listen_host - host and port of our IMAP service from imap.listen
- * ("127.0.0.1:1143", "[::1]:1143"); a wildcard address means "this host" */
-static int listen_host(char *host, size_t size, uint16_t *port_r,
-		       const char **error_r)
-{
-	const char *spec = cfg.imap_listen, *colon, *h;
-	unsigned int port;
-	size_t hlen;
-
-	if (spec[0] == '[') {
-		const char *end = strchr(spec, ']');
-
-		if (end == NULL || end[1] != ':')
-			goto bad;
-		h = spec + 1;
-		hlen = (size_t)(end - h);
-		colon = end + 1;
-	} else {
-		colon = strrchr(spec, ':');
-		if (colon == NULL)
-			goto bad;
-		h = spec;
-		hlen = (size_t)(colon - spec);
-	}
-	if (str_to_uint(colon + 1, &port) < 0 || port == 0 || port > 65535 ||
-	    hlen >= size)
-		goto bad;
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (hlen == 0 || strcmp(host, "*") == 0 ||
-	    strcmp(host, "0.0.0.0") == 0)
-		str_lcpy(host, "127.0.0.1", size);
-	else if (strcmp(host, "::") == 0)
-		str_lcpy(host, "::1", size);
-	*port_r = (uint16_t)port;
-	return 0;
-bad:
-	*error_r = "imap.listen is not host:port";
-	return -1;
-}
-
-/* read_secret - the service secret, trimmed like the server does */
-static int read_secret(char *buf, size_t size, const char **error_r)
-{
-	size_t len = 0;
-	ssize_t n;
-	char *t;
-	int fd;
-
-	/* the same buffer size as the server's, which reads at most 255
-	 * bytes of the file too */
-	fd = open(cfg.imap_service_secret_file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		*error_r = "cannot open imap.service_secret_file";
-		return -1;
-	}
-	while (len < size - 1 &&
-	       (n = read(fd, buf + len, size - 1 - len)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			close(fd);
-			*error_r = "cannot read imap.service_secret_file";
-			return -1;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	t = str_trim(buf);
-	memmove(buf, t, strlen(t) + 1);
-	if (buf[0] == '\0') {
-		*error_r = "imap.service_secret_file is empty";
-		return -1;
-	}
-	return 0;
-}
-
 /* gone - drop a connection without a word (it is broken or unwanted) */
 static void gone(struct imapc *c)
 {
@@ -370,13 +293,16 @@ bool imapc_lost(const struct imapc *c)
  * c->imap or sets *error_r */
 static int login(struct imapc *c, const char **error_r)
 {
-	char host[256], secret[256];
+	char host[256], secret[SERVICE_SECRET_MAX];
 	uint16_t port;
 	mailimap *imap;
 	int r;
 
-	if (listen_host(host, sizeof(host), &port, error_r) < 0)
+	if (cfg_local_endpoint(cfg.imap_listen, host, sizeof(host),
+			       &port) < 0) {
+		*error_r = "imap.listen is not host:port";
 		return -1;
+	}
 	imap = must(mailimap_new(0, NULL));
 	mailimap_set_timeout(imap, NET_TIMEOUT);
 	r = mailimap_socket_connect(imap, host, port);
@@ -389,7 +315,7 @@ static int login(struct imapc *c, const char **error_r)
 		mailimap_free(imap);
 		return -1;
 	}
-	if (read_secret(secret, sizeof(secret), error_r) < 0) {
+	if (service_secret_read(secret, error_r) < 0) {
 		mailimap_free(imap);
 		return -1;
 	}
@@ -2100,6 +2026,61 @@ int imapc_move(struct imapc *c, const uint32_t *uids, unsigned int n,
 	ret = run(c, "UID MOVE", op_move, &ctx, false, error_r);
 	free(sorted);
 	return ret;
+}
+
+/* ---- APPEND ---- */
+
+struct append_ctx {
+	const char *dest;
+	const char *const *flags;
+	const char *data;
+	size_t len;
+	uint32_t uid;
+};
+
+static int op_append(struct imapc *c, void *arg)
+{
+	struct append_ctx *ctx = arg;
+	struct mailimap_flag_list *fl;
+	uint32_t uidvalidity = 0, uid = 0;
+	unsigned int i;
+	int r;
+
+	fl = must(mailimap_flag_list_new_empty());
+	for (i = 0; ctx->flags != NULL && ctx->flags[i] != NULL; i++) {
+		struct mailimap_flag *flag = new_flag(ctx->flags[i]);
+
+		if (flag != NULL)	/* our own constants: always valid */
+			must_ok(mailimap_flag_list_add(fl, flag));
+	}
+	r = mailimap_uidplus_append(c->imap, ctx->dest, fl, NULL, ctx->data,
+				    ctx->len, &uidvalidity, &uid);
+	mailimap_flag_list_free(fl);
+	if (r == MAILIMAP_NO_ERROR)
+		ctx->uid = uid;
+	return r;
+}
+
+int imapc_append(struct imapc *c, const char *raw, const char *const *flags,
+		 const char *data, size_t len, uint32_t *uid_r,
+		 const char **error_r)
+{
+	struct append_ctx ctx = {
+		.dest = raw, .flags = flags, .data = data, .len = len,
+	};
+
+	if (!name_ok(raw)) {
+		*error_r = fail_text(c, "APPEND: invalid folder name");
+		return -1;
+	}
+	/* not retried: a connection lost after the server took the
+	 * literal may have stored it, and a second copy is worse than a
+	 * clear error the user can act on */
+	if (run(c, "APPEND", op_append, &ctx, false, error_r) < 0)
+		return -1;
+	if (uid_r != NULL)
+		*uid_r = ctx.uid;
+	return 0;
 }
 
 /* ---- folder management ---- */

@@ -151,6 +151,14 @@ int imapc_move(struct imapc *c, const uint32_t *uids, unsigned int n,
 int imapc_expunge(struct imapc *c, const uint32_t *uids, unsigned int n,
 		  const char **error_r);
 
+/* imapc_append - APPEND data to the folder raw with flags (a NULL-ended
+ * list of "\\Seen", "\\Draft", "\\Flagged", "\\Answered" or keywords,
+ * may be NULL); *uid_r (may be NULL) is its UID from UIDPLUS, 0 when the
+ * server did not say */
+int imapc_append(struct imapc *c, const char *raw, const char *const *flags,
+		 const char *data, size_t len, uint32_t *uid_r,
+		 const char **error_r);
+
 /* folder management (raw names) */
 int imapc_create(struct imapc *c, const char *raw, const char **error_r);
 int imapc_rename(struct imapc *c, const char *from, const char *to,

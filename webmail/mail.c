@@ -569,6 +569,18 @@ int wm_page_mail(struct web_req *req)
 	wcs_set(req->hdf, "List.Extra", extra);
 	if (form_error != NULL)
 		wcs_set(req->hdf, "Page.FormError", form_error);
+	{
+		/* what the compose page did before it sent us here */
+		static const char *const done_keys[] = {
+			"sent", "sent_nocopy", "discarded", "saved", NULL
+		};
+		const char *done = form_get(&req->query, "done");
+
+		for (unsigned int i = 0; done != NULL && done_keys[i] != NULL;
+		     i++)
+			if (strcmp(done, done_keys[i]) == 0)
+				wcs_set(req->hdf, "List.Done", done);
+	}
 	for (const struct form_field *fl = req->query.first; fl != NULL;
 	     fl = fl->next)
 		if (strncmp(fl->name, "a_", 2) == 0 ||

@@ -55,9 +55,18 @@ int wm_page_part(struct web_req *req);
 int wm_action_mail(struct web_req *req);
 int wm_action_sender(struct web_req *req);
 int wm_action_images(struct web_req *req);
+/* compose.c */
+int wm_page_compose(struct web_req *req);
+int wm_action_compose(struct web_req *req);
+int wm_page_suggest(struct web_req *req);
 /* folders.c */
 int wm_page_folders(struct web_req *req);
 int wm_action_folders(struct web_req *req);
+/* popfetch.c */
+int wm_page_popfetch(struct web_req *req);
+int wm_action_popfetch(struct web_req *req);
+/* addressbook.c */
+int wm_page_addressbook(struct web_req *req);
 int wm_page_source(struct web_req *req);
 
 #endif

@@ -7,6 +7,7 @@
 #include "imapc.h"
 #include "mail.h"
 #include "pool.h"
+#include "settings.h"
 #include "web-req.h"
 #include "web-session.h"
 #include "web-portal.h"
@@ -38,14 +39,28 @@ static const struct web_page wm_pages[] = {
 	{ "/mail/images", NULL, wm_action_images, PAGE_AUTH },
 	{ "/mail/folders", wm_page_folders, wm_action_folders, PAGE_AUTH },
 	{ "/mail/source", wm_page_source, NULL, PAGE_AUTH },
+	{ "/addressbook", wm_page_addressbook, NULL, PAGE_AUTH },
+	{ "/mail/compose", wm_page_compose, wm_action_compose, PAGE_AUTH },
+	{ "/mail/suggest", wm_page_suggest, NULL, PAGE_AUTH },
+	{ "/settings/pop", wm_page_popfetch, wm_action_popfetch, PAGE_AUTH },
+	{ "/settings", wm_page_settings, NULL, PAGE_AUTH },
+	{ "/settings/blocklist", wm_page_blocklist, wm_action_blocklist,
+	  PAGE_AUTH },
+	{ "/settings/filters", wm_page_filters, wm_action_filters, PAGE_AUTH },
+	{ "/settings/filters/edit", wm_page_filter_edit,
+	  wm_action_filter_edit, PAGE_AUTH },
+	{ "/settings/filters/sieve", wm_page_filters_sieve, NULL, PAGE_AUTH },
+	{ "/settings/vacation", wm_page_vacation, wm_action_vacation,
+	  PAGE_AUTH },
 	{ NULL, NULL, NULL, 0 },
 };
 
 static const struct web_nav wm_nav[] = {
 	{ "mail", "/mail" },
-	{ "compose", NULL },
+	{ "compose", "/mail/compose" },
 	{ "contacts", NULL },
-	{ "settings", NULL },
+	{ "addressbook", "/addressbook" },
+	{ "settings", "/settings" },
 	{ NULL, NULL },
 };
 

@@ -331,6 +331,25 @@ static void visit(GMimeObject *parent, GMimeObject *part, gpointer ctx)
 		  strncmp(p->type, "image/", 6) == 0);
 }
 
+/* header - a header's raw value with folding undone, "" if none */
+static const char *header(struct pool *pool, GMimeMessage *m,
+			  const char *name)
+{
+	const char *v = g_mime_object_get_header(GMIME_OBJECT(m), name);
+	char *out, *o;
+
+	if (v == NULL)
+		return "";
+	out = o = p_strdup(pool, v);
+	for (; *v != '\0'; v++) {
+		if (*v == '\r' || *v == '\n')
+			continue;
+		*o++ = *v == '\t' ? ' ' : *v;
+	}
+	*o = '\0';
+	return str_trim(out);
+}
+
 int wm_message_parse(struct pool *pool, const char *data, size_t len,
 		     struct wm_message *msg_r)
 {
@@ -352,8 +371,9 @@ int wm_message_parse(struct pool *pool, const char *data, size_t len,
 		   "From " line): the whole of it is the text, so that the
 		   message can still be read */
 		msg_r->subject = msg_r->from = msg_r->from_addr = "";
-		msg_r->to = msg_r->cc = msg_r->reply_to = "";
-		msg_r->message_id = "";
+		msg_r->to = msg_r->cc = msg_r->bcc = msg_r->reply_to = "";
+		msg_r->message_id = msg_r->in_reply_to = "";
+		msg_r->references = msg_r->compose_ref = "";
 		msg_r->text = wm_to_utf8(pool, data, len, NULL);
 		return 0;
 	}
@@ -363,7 +383,11 @@ int wm_message_parse(struct pool *pool, const char *data, size_t len,
 	msg_r->to = addresses(pool, g_mime_message_get_to(m));
 	msg_r->cc = addresses(pool, g_mime_message_get_cc(m));
 	msg_r->reply_to = addresses(pool, g_mime_message_get_reply_to(m));
+	msg_r->bcc = addresses(pool, g_mime_message_get_bcc(m));
 	msg_r->message_id = pstr(pool, g_mime_message_get_message_id(m));
+	msg_r->in_reply_to = header(pool, m, "In-Reply-To");
+	msg_r->references = header(pool, m, "References");
+	msg_r->compose_ref = header(pool, m, WM_COMPOSE_REF_HEADER);
 	date = g_mime_message_get_date(m);
 	msg_r->date = date != NULL ? (time_t)g_date_time_to_unix(date) : 0;
 	g_mime_message_foreach(m, visit, &w);

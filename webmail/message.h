@@ -26,9 +26,17 @@ struct wm_part {
 	const char *data;	/* decoded content (pool) */
 };
 
+/* a draft saved by the compose page remembers the message it answers or
+ * forwards in this header (folder, UID, kind), to flag it when the draft
+ * is finally sent; it never leaves in sent mail */
+#define WM_COMPOSE_REF_HEADER "X-Mailhive-Compose-Ref"
+
 struct wm_message {
-	const char *subject, *from, *from_addr, *to, *cc, *reply_to;
-	const char *message_id;
+	const char *subject, *from, *from_addr, *to, *cc, *bcc, *reply_to;
+	const char *message_id;	/* without <> */
+	/* raw header values, unfolded; "" when absent */
+	const char *in_reply_to, *references;
+	const char *compose_ref;	/* WM_COMPOSE_REF_HEADER of a draft */
 	time_t date;		/* 0 if none */
 	const char *text;	/* text/plain body in UTF-8, or NULL */
 	const char *html;	/* text/html body in UTF-8, or NULL */

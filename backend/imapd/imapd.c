@@ -49,6 +49,7 @@
 #include "notify.h"
 #include "pool.h"
 #include "service.h"
+#include "service-secret.h"
 #include "strnum.h"
 #include "token.h"
 
@@ -73,7 +74,7 @@ struct imapd_worker {
 	unsigned int nsessions;
 	unsigned int per_ip[IMAPD_SLOTS];
 	unsigned int per_user[IMAPD_SLOTS];
-	char secret[256];	/* the service account's secret, or "" */
+	char secret[SERVICE_SECRET_MAX];	/* the service account's, or "" */
 	time_t paused_until;	/* accepting again then (EMFILE) */
 };
 
@@ -316,8 +317,7 @@ static int service_login(struct imapd_session *s, const char *authzid,
 	if (cfg.imap_service_login[0] == '\0' ||
 	    strcasecmp(authcid, cfg.imap_service_login) != 0)
 		return 0;
-	if (W.secret[0] == '\0' || strlen(password) != strlen(W.secret) ||
-	    sodium_memcmp(password, W.secret, strlen(W.secret)) != 0) {
+	if (!service_secret_check(W.secret, password)) {
 		log_warn("event=imap_service_login_failed session=%s ip=%s",
 			 s->id, s->c.ip);
 		login_failed(s, "NO [AUTHENTICATIONFAILED] Authentication"
@@ -1164,24 +1164,12 @@ static void tick(bool stopping)
 
 static void load_secret(void)
 {
-	int fd = open(cfg.imap_service_secret_file, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
+	const char *error;
 
-	W.secret[0] = '\0';
-	if (fd < 0) {
+	if (service_secret_read(W.secret, &error) < 0)
 		log_warn("event=imap_no_service_secret file=%s error=%s",
 			 log_quote(cfg.imap_service_secret_file),
-			 log_quote(strerror(errno)));
-		return;
-	}
-	n = read(fd, W.secret, sizeof(W.secret) - 1);
-	close(fd);
-	if (n < 0)
-		n = 0;
-	W.secret[n] = '\0';
-	str_trim(W.secret);
-	if (strlen(W.secret) < 16)
-		W.secret[0] = '\0';	/* too short to be one */
+			 log_quote(error));
 }
 
 void imapd_worker_main(const struct tls_listener *listeners,

@@ -7,6 +7,9 @@
  * after its blob was made durable) are found by walking the store and
  * removed once older than the grace period.
  *
+ * POP fetch (popfetch.c) runs from the same loop, every POPFETCH_POLL
+ * seconds between the housekeeping rounds.
+ *
  * Users a portal deleted with "keep the mailbox for N days" are purged
  * here once their purge_after has passed: the row goes with its
  * mailboxes, messages and sessions (the blobs follow through their
@@ -30,6 +33,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "pool.h"
+#include "popfetch.h"
 #include "service.h"
 
 
@@ -206,14 +210,21 @@ void jobs_main(void)
 {
 
 	service_start("jobs");
+	popfetch_init();
 	log_info("event=jobs_started");
 	while (!service_stop_requested) {
 		if (jobs_run_once() < 0)
 			log_warn("event=jobs_round_failed error=%s",
 				 log_quote(db_error()));
 		for (unsigned int i = 0; i < cfg.jobs_interval &&
-		     !service_stop_requested; i++)
+		     !service_stop_requested; i++) {
+			/* POP fetch looks for due accounts more often, so
+			   that "fetch now" is done within seconds */
+			if (i % POPFETCH_POLL == 0 && popfetch_run_due() < 0)
+				log_warn("event=popfetch_round_failed error=%s",
+					 log_quote(db_error()));
 			sleep(1);
+		}
 	}
 	db_close();
 	_exit(0);

@@ -536,11 +536,34 @@ static bool wants_dsn(const struct entry *e, const char *kind)
 
 /* ==== the loop ======================================================== */
 
+/* event_error - the reply or reason of an attempt that failed, for
+ * mail_events.error; NULL for a delivery. A reply cut at the end of its
+ * buffer may end inside a UTF-8 character and a remote server may answer
+ * in another charset: the database would refuse either, losing the row,
+ * so then every non-ASCII byte becomes '?' */
+static const char *event_error(struct pool *pool, const struct result *r)
+{
+	char *s;
+
+	if (r->outcome == OUT_SENT || r->reply[0] == '\0')
+		return NULL;
+	if (utf8_valid(r->reply, strlen(r->reply)))
+		return r->reply;
+	s = p_strdup(pool, r->reply);
+	for (char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	return s;
+}
+
+/* record_event - the mail_events row of one attempt; anything but a
+ * delivery keeps the reply or our reason in error (sql/009), which the
+ * domain administrators' statistics show as a user's last error */
 static void record_event(struct pool *pool, const struct entry *e,
 			 const char *outcome, const struct result *r)
 {
 	char size[32];
-	const char *params[6];
+	const char *params[7];
 
 	snprintf(size, sizeof(size), "%" PRIu64, e->size);
 	params[0] = e->domain_id;
@@ -549,10 +572,11 @@ static void record_event(struct pool *pool, const struct entry *e,
 	params[3] = outcome;
 	params[4] = r->host[0] != '\0' ? r->host : NULL;
 	params[5] = e->id;
+	params[6] = event_error(pool, r);
 	if (db_query(pool, "INSERT INTO mail_events (domain_id, user_id,"
-		     " direction, bytes, outcome, remote, queue_id) VALUES"
-		     " ($1::bigint, $2::bigint, 'out', $3::bigint, $4, $5,"
-		     " $6::bigint)", 6, params) == NULL)
+		     " direction, bytes, outcome, remote, queue_id, error)"
+		     " VALUES ($1::bigint, $2::bigint, 'out', $3::bigint, $4,"
+		     " $5, $6::bigint, $7)", 7, params) == NULL)
 		log_warn("event=mail_event_failed entry=%s error=%s", e->id,
 			 log_quote(db_error()));
 }

@@ -12,7 +12,8 @@
  * it with a bounce (RFC 3464) to the sender, unless the sender is <>
  * (never bounce a bounce). After queue.delay_warning the sender is told
  * once that the message is delayed. Each attempt is logged and recorded
- * in mail_events.
+ * in mail_events, one that did not deliver with the remote's reply or our
+ * reason in its error column.
  */
 
 /* queue_run_once - one pass over the due entries; the number handled,

@@ -4,7 +4,7 @@
  *   local domain?  no  -> authenticated: a remote target (queued);
  *                         otherwise 554 5.7.1, we relay nothing
  *                  yes -> user address -> the user (block list, quota,
- *                         forwards applied)
+ *                         the domain's largest message, forwards applied)
  *                         alias / group -> its targets, one level deep
  *                         catch-all "@domain" -> its targets
  *                         nothing -> 550 5.1.1
@@ -52,27 +52,30 @@ static const char *domain_of(const char *addr)
 /* add_target - prepend a target */
 static void add_target(struct pool *pool, struct smtpd_target **list,
 		       const char *addr, int64_t user_id, int64_t domain_id,
-		       bool discard)
+		       uint64_t max_size, bool discard)
 {
 	struct smtpd_target *t = p_new(pool, struct smtpd_target, 1);
 
 	t->addr = p_strdup(pool, addr);
 	t->user_id = user_id;
 	t->domain_id = domain_id;
+	t->max_size = max_size;
 	t->discard = discard;
 	t->next = *list;
 	*list = t;
 }
 
-/* local_user - the active user at addr, if it is one; 1/0/-1 */
+/* local_user - the active user at addr, if it is one, with its
+ * domain's largest message; 1/0/-1 */
 static int local_user(struct pool *pool, const char *addr, int64_t *id_r,
-		      int64_t *domain_r)
+		      int64_t *domain_r, uint64_t *max_size_r)
 {
 	const char *params[1] = { addr };
 	PGresult *res;
 
-	res = db_query(pool, "SELECT u.id, u.domain_id FROM users u"
-		       " JOIN domains d ON d.id = u.domain_id"
+	res = db_query(pool, "SELECT u.id, u.domain_id, " SMTPD_MAX_SIZE_EXPR
+		       " FROM users u JOIN domains d ON d.id = u.domain_id"
+		       " LEFT JOIN service_packages dp ON dp.id = d.package_id"
 		       " WHERE u.address = lower($1) AND u.status = 'active'"
 		       " AND u.deleted_at IS NULL AND d.status = 'active'",
 		       1, params);
@@ -81,9 +84,16 @@ static int local_user(struct pool *pool, const char *addr, int64_t *id_r,
 	if (db_ntuples(res) == 0)
 		return 0;
 	if (str_to_int64(db_value(res, 0, 0), id_r) < 0 ||
-	    str_to_int64(db_value(res, 0, 1), domain_r) < 0)
+	    str_to_int64(db_value(res, 0, 1), domain_r) < 0 ||
+	    str_to_u64(db_value(res, 0, 2), max_size_r) < 0)
 		return -1;
 	return 1;
+}
+
+/* too_big - a declared size over a domain's largest message */
+static bool too_big(uint64_t size, uint64_t max_size)
+{
+	return size > 0 && max_size > 0 && size > max_size;
 }
 
 /* user_target - the user at addr with block list, quota and forwards;
@@ -95,7 +105,7 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 {
 	const char *params[3];
 	int64_t user_id, domain_id;
-	uint64_t quota, used;
+	uint64_t quota, used, max_size;
 	unsigned int nforwards;
 	PGresult *res;
 	const char *block;
@@ -112,8 +122,8 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 		"  AND $2 <> '' AND pattern IN (lower($2), lower($3))"
 		"  ORDER BY action = 'reject' DESC LIMIT 1),"
 		" " DELIVER_QUOTA_EXPR ", u.used_bytes,"
-		" (SELECT count(*) FROM forwards f WHERE f.user_id = u.id)"
-		DELIVER_QUOTA_FROM
+		" (SELECT count(*) FROM forwards f WHERE f.user_id = u.id),"
+		" " SMTPD_MAX_SIZE_EXPR DELIVER_QUOTA_FROM
 		" WHERE u.address = lower($1) AND u.status = 'active'"
 		" AND u.deleted_at IS NULL AND d.status = 'active'", 3, params);
 	if (res == NULL)
@@ -124,7 +134,8 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 	    str_to_int64(db_value(res, 0, 1), &domain_id) < 0 ||
 	    str_to_u64(db_value(res, 0, 3), &quota) < 0 ||
 	    str_to_u64(db_value(res, 0, 4), &used) < 0 ||
-	    str_to_uint(db_value(res, 0, 5), &nforwards) < 0)
+	    str_to_uint(db_value(res, 0, 5), &nforwards) < 0 ||
+	    str_to_u64(db_value(res, 0, 6), &max_size) < 0)
 		return RCPT_TEMP;
 	block = db_value(res, 0, 2);
 	if (block != NULL) {
@@ -132,6 +143,8 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 			return RCPT_BLOCKED;
 		discard = true;
 	}
+	if (too_big(size, max_size))
+		return RCPT_TOO_BIG;
 	if (quota > 0 && size > quota)
 		return RCPT_OVER_QUOTA_PERM;
 	if (quota > 0 && (used >= quota || used + size > quota))
@@ -150,18 +163,22 @@ static enum smtpd_rcpt_verdict user_target(struct pool *pool,
 		for (int i = 0; i < db_ntuples(res); i++) {
 			const char *t = db_value(res, i, 0);
 			int64_t tuid = 0, tdom = domain_id;
+			uint64_t tmax = 0;
 
 			/* a local target is delivered to directly (its own
 			 * forwards are not followed: no loops) */
-			if (local_user(pool, t, &tuid, &tdom) < 0)
+			if (local_user(pool, t, &tuid, &tdom, &tmax) < 0)
 				return RCPT_TEMP;
-			add_target(pool, list, t, tuid, tdom, false);
+			if (tuid != 0 && too_big(size, tmax))
+				return RCPT_TOO_BIG;
+			add_target(pool, list, t, tuid, tdom, tmax, false);
 			if (strcmp(db_value(res, i, 1), "t") == 0)
 				keep = true;
 		}
 	}
 	if (keep || discard)
-		add_target(pool, list, addr, user_id, domain_id, discard);
+		add_target(pool, list, addr, user_id, domain_id, max_size,
+			   discard);
 	return RCPT_OK;
 }
 
@@ -191,7 +208,7 @@ static enum smtpd_rcpt_verdict alias_targets(struct pool *pool,
 		if (local < 0)
 			return RCPT_TEMP;
 		if (!local) {
-			add_target(pool, list, t, 0, 0, false);
+			add_target(pool, list, t, 0, 0, 0, false);
 			found++;
 			continue;
 		}
@@ -199,7 +216,7 @@ static enum smtpd_rcpt_verdict alias_targets(struct pool *pool,
 		if (v == RCPT_OK)
 			found++;
 		else if (v == RCPT_TEMP || v == RCPT_OVER_QUOTA ||
-			 v == RCPT_OVER_QUOTA_PERM)
+			 v == RCPT_OVER_QUOTA_PERM || v == RCPT_TOO_BIG)
 			return v;
 		else
 			log_warn("event=alias_target_unusable alias=%s"
@@ -247,7 +264,7 @@ enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 		if (!authed)
 			return RCPT_RELAY_DENIED;
 		add_target(pool, targets_r, p_printf(pool, "%s@%s",
-			   path->local, domain), 0, 0, false);
+			   path->local, domain), 0, 0, 0, false);
 		return RCPT_OK;
 	}
 	if (smtp_local_part_has_routing(path))

@@ -15,8 +15,10 @@
  *
  * SECURITY: untrusted network input. Command lines are capped at
  * SMTPD_LINE_MAX, message lines at 1000 octets, messages at
- * smtp.max_message_size; bare CR/LF and NUL in DATA are refused after the
- * real terminator (no smuggling); STARTTLS drops anything pipelined after
+ * smtp.max_message_size (EHLO SIZE), and at each local recipient's domain
+ * limit (at RCPT for a declared SIZE=, else at the end of DATA); bare
+ * CR/LF and NUL in DATA are refused after the real terminator (no
+ * smuggling); STARTTLS drops anything pipelined after
  * it; AUTH is offered only on submission ports and only under TLS (or on
  * loopback when allowed); we never relay for unauthenticated clients.
  */
@@ -45,6 +47,7 @@
 #include "mime-meta.h"
 #include "pool.h"
 #include "service.h"
+#include "service-secret.h"
 #include "smtp-data.h"
 #include "smtp-parse.h"
 #include "smtpd.h"
@@ -402,6 +405,10 @@ static void cmd_rcpt(struct smtpd_session *s, const struct smtp_cmd *cmd)
 		reply(s, "552 5.2.2 <%s>: Message larger than the mailbox"
 		      " quota", path.addr);
 		return;
+	case RCPT_TOO_BIG:
+		reply(s, "552 5.3.4 <%s>: Message size exceeds the limit of"
+		      " the recipient's domain", path.addr);
+		return;
 	case RCPT_TEMP:
 	default:
 		log_warn("event=rcpt_lookup_failed session=%s rcpt=%s error=%s",
@@ -708,9 +715,28 @@ static void deliver(struct smtpd_session *s)
 	reply(s, "250 2.0.0 Ok: queued as %s", s->queue_id);
 }
 
+/* too_big_for - the first local recipient whose domain takes no message
+ * of this size, or NULL. SMTP has one reply for the whole message, so
+ * such a recipient refuses it for all; a client that declares SIZE= is
+ * told at that recipient's RCPT instead. */
+static const struct smtpd_target *too_big_for(const struct smtpd_session *s)
+{
+	uint64_t size = smtp_data_octets(&s->reader);
+
+	for (const struct smtpd_rcpt *r = s->rcpts; r != NULL; r = r->next)
+		for (const struct smtpd_target *t = r->targets; t != NULL;
+		     t = t->next)
+			if (t->user_id != 0 && t->max_size > 0 &&
+			    size > t->max_size)
+				return t;
+	return NULL;
+}
+
 /* data_done - the terminator was seen; st is the reader's verdict */
 static void data_done(struct smtpd_session *s, enum smtp_data_status st)
 {
+	const struct smtpd_target *big;
+
 	if (st == SMTP_DATA_DONE && !s->hdr_done && finish_header(s) < 0)
 		st = SMTP_DATA_SINK_FAILED;
 	if (st == SMTP_DATA_DONE && s->sink_failed)
@@ -729,6 +755,13 @@ static void data_done(struct smtpd_session *s, enum smtp_data_status st)
 		log_info("event=loop session=%s queue_id=%s received=%u",
 			 s->id, s->queue_id, s->received);
 		reply(s, "554 5.4.6 Too many Received: headers: mail loop");
+	} else if ((big = too_big_for(s)) != NULL) {
+		log_info("event=data_refused session=%s queue_id=%s"
+			 " reason=domain_size rcpt=%s size=%" PRIu64, s->id,
+			 s->queue_id, log_quote(big->addr),
+			 smtp_data_octets(&s->reader));
+		reply(s, "552 5.3.4 <%s>: Message size exceeds the limit of"
+		      " the recipient's domain", big->addr);
 	} else {
 		deliver(s);
 	}
@@ -747,6 +780,65 @@ static void auth_failed(struct smtpd_session *s)
 	}
 }
 
+/* authed - the session now submits as principal p */
+static void authed(struct smtpd_session *s, const struct auth_principal *p,
+		   const char *how)
+{
+	s->authed = true;
+	s->auth_user_id = p->id;
+	s->auth_domain_id = p->domain_id;
+	str_lcpy(s->auth_login, p->login, sizeof(s->auth_login));
+	log_info("event=auth session=%s user=%s how=%s ip=%s", s->id,
+		 log_quote(p->login), how, s->c.ip);
+	reply(s, "235 2.7.0 Authentication successful");
+}
+
+/* service_auth - webmail submitting for user authzid: only the service
+ * account (imap.service_login) with its secret may act for another
+ * user; anyone else naming an authorization identity is refused */
+static void service_auth(struct smtpd_session *s, const char *authzid,
+			 const char *authcid, const char *password)
+{
+	char secret[SERVICE_SECRET_MAX];
+	struct auth_principal p;
+	const char *error;
+	bool ok;
+	int ret;
+
+	if (cfg.imap_service_login[0] == '\0' ||
+	    strcasecmp(authcid, cfg.imap_service_login) != 0) {
+		reply(s, "535 5.7.8 Authentication credentials invalid");
+		auth_failed(s);
+		return;
+	}
+	if (service_secret_read(secret, &error) < 0) {
+		log_warn("event=smtp_no_service_secret error=%s",
+			 log_quote(error));
+		ok = false;
+	} else {
+		ok = service_secret_check(secret, password);
+	}
+	explicit_bzero(secret, sizeof(secret));
+	if (!ok) {
+		log_warn("event=smtp_service_auth_failed session=%s ip=%s",
+			 s->id, s->c.ip);
+		reply(s, "535 5.7.8 Authentication credentials invalid");
+		auth_failed(s);
+		return;
+	}
+	ret = auth_lookup_user(s->pool, authzid, &p);
+	if (ret < 0) {
+		reply(s, "454 4.7.0 Temporary authentication failure");
+		return;
+	}
+	if (ret == 0) {
+		reply(s, "535 5.7.8 No such user to act for");
+		auth_failed(s);
+		return;
+	}
+	authed(s, &p, "service");
+}
+
 static void auth_finish(struct smtpd_session *s, const char *authzid,
 			const char *authcid, const char *password)
 {
@@ -757,21 +849,14 @@ static void auth_finish(struct smtpd_session *s, const char *authzid,
 	enter_state(s, S_READY);
 	if (authzid != NULL && authzid[0] != '\0' &&
 	    strcasecmp(authzid, authcid) != 0) {
-		reply(s, "535 5.7.8 Authentication credentials invalid");
-		auth_failed(s);
+		service_auth(s, authzid, authcid, password);
 		return;
 	}
 	st = auth_login(s->pool, AUTH_ROLE_USER, authcid, password, s->c.ip,
 			"smtp", &p, &retry);
 	switch (st) {
 	case AUTH_OK:
-		s->authed = true;
-		s->auth_user_id = p.id;
-		s->auth_domain_id = p.domain_id;
-		str_lcpy(s->auth_login, p.login, sizeof(s->auth_login));
-		log_info("event=auth session=%s user=%s ip=%s", s->id,
-			 log_quote(p.login), s->c.ip);
-		reply(s, "235 2.7.0 Authentication successful");
+		authed(s, &p, "password");
 		return;
 	case AUTH_LIMITED:
 		reply(s, "454 4.7.0 Too many failed logins, try again in %u"

@@ -55,6 +55,7 @@ enum smtpd_rcpt_verdict {
 	RCPT_BLOCKED,		/* 550 5.7.1 the user's block list */
 	RCPT_OVER_QUOTA,	/* 452 4.2.2 */
 	RCPT_OVER_QUOTA_PERM,	/* 552 5.2.2: larger than the whole quota */
+	RCPT_TOO_BIG,		/* 552 5.3.4: larger than its domain allows */
 	RCPT_TEMP,		/* 451 4.3.0 */
 };
 
@@ -63,12 +64,22 @@ struct smtpd_target {
 	const char *addr;
 	int64_t user_id;	/* 0 for a remote target (queued) */
 	int64_t domain_id;
+	uint64_t max_size;	/* its domain's largest message; 0 = none */
 	bool discard;		/* block list says discard silently */
 };
 
+/* SMTPD_MAX_SIZE_EXPR - the largest message a local domain d, with its
+ * service package dp (as DELIVER_QUOTA_FROM joins them), receives: the
+ * smaller of its own limit and its package's, 0 when neither sets one.
+ * smtp.max_message_size applies to every message on top of it. */
+#define SMTPD_MAX_SIZE_EXPR \
+	"COALESCE(LEAST(NULLIF(d.max_message_bytes, 0)," \
+	" NULLIF(dp.max_message_bytes, 0)), 0)"
+
 /* smtpd_resolve_rcpt - what RCPT TO:<path> leads to: local users (after
  * aliases, catch-all and forwarding) and remote targets; size is the
- * size declared with MAIL (0 if none), checked against quotas; authed
+ * size declared with MAIL (0 if none), checked against quotas and the
+ * local domains' largest message (SMTPD_MAX_SIZE_EXPR); authed
  * says whether the client may relay to outside domains */
 enum smtpd_rcpt_verdict smtpd_resolve_rcpt(struct pool *pool,
 					   const struct smtp_path *path,

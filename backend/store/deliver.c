@@ -2,6 +2,11 @@
  * deliver.c - local delivery: blob row, message rows, quota, statistics,
  * in one transaction.
  *
+ * Each local recipient's filter rules (filters.c) are read first; they
+ * choose the mailbox and flags of the row, or that there is none, and
+ * may add messages of their own (forwarded copies, notices, replies)
+ * within the same transaction through deliver_generated().
+ *
  * UIDs and MODSEQs come from an UPDATE ... RETURNING on the mailbox row,
  * which also locks it until commit, so concurrent deliveries to one
  * mailbox get consecutive UIDs and a reader never sees a gap filled later.
@@ -17,6 +22,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "deliver.h"
+#include "filters.h"
 #include "log.h"
 #include "mime-meta.h"
 #include "notify.h"
@@ -133,17 +139,6 @@ int deliver_to_mailbox(struct pool *pool, const struct deliver_msg *msg,
 	return store_one(pool, msg, rcpt, true, target, uid_r, NULL);
 }
 
-/* deliver_one - a message row in the recipient's INBOX, whose id goes
- * to *mailbox_id_r (announced once committed) */
-static int deliver_one(struct pool *pool, const struct deliver_msg *msg,
-		       const struct deliver_rcpt *r, bool with_blob,
-		       int64_t *mailbox_id_r)
-{
-	static const struct deliver_target inbox = { .event = true };
-
-	return store_one(pool, msg, r, with_blob, &inbox, NULL, mailbox_id_r);
-}
-
 /* queue_one - a queue row for one remote recipient */
 static int queue_one(struct pool *pool, const struct deliver_msg *msg,
 		     const struct deliver_remote *r)
@@ -181,6 +176,98 @@ static int queue_one(struct pool *pool, const struct deliver_msg *msg,
 	return 1;
 }
 
+/* drop_one - a message that filters deleted or refused: no message
+ * row, but the blob row when nothing wrote it yet and the mail_events
+ * row (a deleted message counts as delivered, a refused one as
+ * rejected); 1 done, -1 error */
+static int drop_one(struct pool *pool, const struct deliver_msg *msg,
+		    const struct deliver_rcpt *r, bool with_blob,
+		    bool rejected)
+{
+	char uid[32], dom[32], size[32];
+	const char *params[7];
+
+	snprintf(uid, sizeof(uid), "%" PRId64, r->user_id);
+	snprintf(dom, sizeof(dom), "%" PRId64, r->domain_id);
+	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
+	params[0] = msg->sha;
+	params[1] = size;
+	params[2] = with_blob ? "t" : "f";
+	params[3] = dom;
+	params[4] = uid;
+	params[5] = msg->remote;
+	params[6] = rejected ? "rejected" : "delivered";
+	if (db_query(pool, "WITH b AS (INSERT INTO blobs (sha256, size)"
+		     "  SELECT $1, $2::bigint WHERE $3::boolean"
+		     "  ON CONFLICT (sha256) DO NOTHING)"
+		     " INSERT INTO mail_events (domain_id, user_id, direction,"
+		     "  bytes, outcome, remote) VALUES ($4::bigint, $5::bigint,"
+		     "  'in', $2::bigint, $7, $6)", 7, params) == NULL)
+		return -1;
+	log_info("event=filtered queue_id=%s rcpt=%s outcome=%s",
+		 msg->queue_id, log_quote(r->addr),
+		 rejected ? "rejected" : "deleted");
+	return 1;
+}
+
+int deliver_generated(struct pool *pool, const struct deliver_msg *msg,
+		      const char *rcpt, int64_t user_id, int64_t domain_id,
+		      int64_t *mailbox_id_r)
+{
+	char size[32];
+	const char *params[2];
+	struct deliver_rcpt local;
+	struct deliver_remote remote;
+	int64_t uid = 0, did = 0;
+	PGresult *res;
+	int ret;
+
+	*mailbox_id_r = 0;
+	snprintf(size, sizeof(size), "%" PRIu64, msg->size);
+	params[0] = msg->sha;
+	params[1] = size;
+	if (db_query(pool, "INSERT INTO blobs (sha256, size) VALUES"
+		     " ($1, $2::bigint) ON CONFLICT (sha256) DO NOTHING",
+		     2, params) == NULL)
+		return -1;
+	params[0] = rcpt;
+	res = db_query(pool, "SELECT u.id, u.domain_id FROM users u"
+		       " JOIN domains d ON d.id = u.domain_id"
+		       " WHERE u.address = lower($1) AND u.status = 'active'"
+		       " AND u.deleted_at IS NULL AND d.status = 'active'",
+		       1, params);
+	if (res == NULL)
+		return -1;
+	if (db_ntuples(res) > 0 &&
+	    (str_to_int64(db_value(res, 0, 0), &uid) < 0 ||
+	     str_to_int64(db_value(res, 0, 1), &did) < 0))
+		return -1;
+	if (uid != 0) {
+		static const struct deliver_target inbox = { .event = false };
+
+		local.user_id = uid;
+		local.domain_id = did;
+		local.addr = rcpt;
+		ret = store_one(pool, msg, &local, false, &inbox, NULL,
+				mailbox_id_r);
+		if (ret == 0)
+			log_warn("event=generated_dropped queue_id=%s rcpt=%s"
+				 " reason=over_quota", msg->queue_id,
+				 log_quote(rcpt));
+		return ret < 0 ? -1 : 0;
+	}
+	memset(&remote, 0, sizeof(remote));
+	remote.rcpt = rcpt;
+	remote.user_id = user_id;
+	remote.domain_id = domain_id;
+	remote.notify = "NEVER";
+	if (queue_one(pool, msg, &remote) < 0 ||
+	    db_query(pool, "SELECT pg_notify('queue_wakeup', '')", 0,
+		     NULL) == NULL)
+		return -1;
+	return 0;
+}
+
 int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 		   const struct deliver_rcpt *rcpts, unsigned int n,
 		   const struct deliver_remote *remote, unsigned int nremote,
@@ -188,17 +275,57 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 {
 	char size[32];
 	const char *params[2];
-	bool tx = n + nremote > 1;
+	bool tx = n + nremote > 1, blob_done = false;
 	int64_t *boxes = p_alloc(pool, (n + 1) * sizeof(*boxes));
+	struct filters_verdict *fv = p_new(pool, struct filters_verdict,
+					   n + 1);
+	struct filters_msg *fm = filters_msg_new(pool, msg);
+	bool *dup = p_new(pool, bool, n + 1);
 	int ret = 1;
 
 	*fail_r = DELIVER_FAIL_TEMP;
+	/* the users' rules, read before the transaction: most users have
+	 * none, and then this is the only extra statement */
+	for (unsigned int i = 0; i < n; i++) {
+		/* one copy per user, even when two addresses lead there */
+		for (unsigned int j = 0; j < i; j++)
+			if (rcpts[j].user_id == rcpts[i].user_id)
+				dup[i] = true;
+		if (dup[i])
+			continue;
+		if (filters_plan(pool, fm, &rcpts[i], &fv[i], error_r) < 0)
+			return -1;
+		if (fv[i].side || !fv[i].store)
+			tx = true;
+	}
 	/* one local recipient is one statement, atomic on its own */
 	if (tx && db_begin() < 0) {
 		*error_r = db_error();
 		return -1;
 	}
-	if (n == 0) {
+	for (unsigned int i = 0; ret > 0 && i < n; i++) {
+		boxes[i] = 0;
+		if (dup[i])
+			continue;
+		if (fv[i].store) {
+			struct deliver_target t = {
+				.mailbox_id = fv[i].mailbox_id,
+				.flags = fv[i].flags, .event = true,
+			};
+
+			ret = store_one(pool, msg, &rcpts[i], !blob_done, &t,
+					NULL, &boxes[i]);
+		} else {
+			ret = drop_one(pool, msg, &rcpts[i], !blob_done,
+				       fv[i].rejected);
+		}
+		if (ret > 0)
+			blob_done = true;
+		if (ret > 0 && fv[i].side &&
+		    filters_side(pool, fm, &rcpts[i], &fv[i]) < 0)
+			ret = -1;
+	}
+	if (ret > 0 && !blob_done) {
 		snprintf(size, sizeof(size), "%" PRIu64, msg->size);
 		params[0] = msg->sha;
 		params[1] = size;
@@ -206,18 +333,6 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 			     " ($1, $2::bigint) ON CONFLICT (sha256) DO NOTHING",
 			     2, params) == NULL)
 			ret = -1;
-	}
-	for (unsigned int i = 0; ret > 0 && i < n; i++) {
-		/* one copy per user, even when two addresses lead there */
-		bool seen = false;
-
-		for (unsigned int j = 0; j < i; j++)
-			if (rcpts[j].user_id == rcpts[i].user_id)
-				seen = true;
-		boxes[i] = 0;
-		if (!seen)
-			ret = deliver_one(pool, msg, &rcpts[i], i == 0,
-					  &boxes[i]);
 	}
 	for (unsigned int i = 0; ret > 0 && i < nremote; i++)
 		ret = queue_one(pool, msg, &remote[i]);
@@ -236,9 +351,12 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 		*error_r = db_error();
 		return -1;
 	}
-	for (unsigned int i = 0; i < n; i++)
+	for (unsigned int i = 0; i < n; i++) {
 		if (boxes[i] != 0)
 			mbox_notify(boxes[i]);
+		for (unsigned int j = 0; j < fv[i].nnotify; j++)
+			mbox_notify(fv[i].notify[j]);
+	}
 	*fail_r = DELIVER_OK;
 	return 0;
 }

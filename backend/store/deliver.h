@@ -10,7 +10,9 @@
  * and MODSEQ of the recipient's INBOX, inserts the message row with its
  * metadata (the full-text vector follows from the indexer service),
  * charges the user's quota and writes a
- * mail_events row. Either every recipient gets the message or none does:
+ * mail_events row. Each recipient's filter rules (filters.h) may put the
+ * row in another mailbox with flags, leave it out, or add messages.
+ * Either every recipient gets the message or none does:
  * the SMTP server answers 250 only after this returned 0.
  */
 #include <stdbool.h>
@@ -76,6 +78,20 @@ struct deliver_target {
 int deliver_to_mailbox(struct pool *pool, const struct deliver_msg *msg,
 		       const struct deliver_rcpt *rcpt,
 		       const struct deliver_target *target, uint32_t *uid_r)
+	__attribute__((warn_unused_result));
+
+/*
+ * deliver_generated - inside the caller's transaction: a message made
+ * by the server (a forwarded copy, a refusal notice, a vacation reply),
+ * already in the blob store, to one address. A local user gets it in the
+ * INBOX directly, without filters (so nothing loops; over quota it is
+ * dropped with a log line) and *mailbox_id_r is the mailbox to announce
+ * after commit; anyone else gets a queue row (user_id, domain_id: whose
+ * statistics). 0 done, -1 database error.
+ */
+int deliver_generated(struct pool *pool, const struct deliver_msg *msg,
+		      const char *rcpt, int64_t user_id, int64_t domain_id,
+		      int64_t *mailbox_id_r)
 	__attribute__((warn_unused_result));
 
 /* the quota that applies to user u: the user's own, else the domain's

@@ -16,9 +16,11 @@
   elif:Page.FormError == "limit_user_quota" ?><?cs var:Lang.domainadmin.err.limit_user_quota ?> <?cs var:Limit.Max ?> <?cs var:Lang.domainadmin.err.limit_user_quota_2 ?><?cs
   elif:Page.FormError == "limit_quota" ?><?cs var:Lang.domainadmin.err.limit_quota ?> <?cs var:Limit.Max ?> <?cs var:Lang.domainadmin.err.limit_quota_2 ?> <?cs var:Limit.Current ?> <?cs var:Lang.domainadmin.err.limit_quota_3 ?><?cs
   elif:Page.FormError == "password_short" ?><?cs var:Lang.domainadmin.err.password_short ?> <?cs var:Domain.PasswordMin ?> <?cs var:Lang.domainadmin.err.password_short_2 ?><?cs
+  elif:Lang.domainadmin.settings.pwerr[Page.FormError] ?><?cs var:Lang.domainadmin.settings.pwerr[Page.FormError] ?><?cs
   elif:Form.Bad ?><?cs var:Lang.domainadmin.err[Page.FormError] ?> <strong><?cs var:Form.Bad ?></strong><?cs
   else ?><?cs var:Lang.domainadmin.err[Page.FormError] ?><?cs /if ?></p>
 <?cs /if ?>
 <?cs /def ?>
+<?cs def:password_needs() ?><?cs if:subcount(Domain.PasswordNeeds) > 0 ?> <span id="password-needs"><?cs var:Lang.domainadmin.settings.needs ?><?cs each:n = Domain.PasswordNeeds ?> <?cs var:Lang.domainadmin.settings.classes[name(n)] ?><?cs if:!last(n) ?>,<?cs /if ?><?cs /each ?>.</span><?cs /if ?><?cs /def ?>
 <?cs def:post_fields() ?><input type="hidden" name="_csrf" value="<?cs var:Session.Csrf ?>">
     <input type="hidden" name="d" value="<?cs var:Domain.Name ?>"><?cs /def ?>

@@ -28,6 +28,6 @@
       </select></label>
     <button type="submit"><?cs var:Lang.domainadmin.user.create ?></button>
   </form>
-  <p class="hint" id="password-hint"><?cs var:Lang.domainadmin.user.password_hint ?> <?cs var:Domain.PasswordMin ?> <?cs var:Lang.domainadmin.user.password_hint_2 ?></p>
+  <p class="hint" id="password-hint"><?cs var:Lang.domainadmin.user.password_hint ?> <?cs var:Domain.PasswordMin ?> <?cs var:Lang.domainadmin.user.password_hint_2 ?><?cs call:password_needs() ?></p>
 </section>
 <?cs include:"footer.cs" ?>

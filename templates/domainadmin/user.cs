@@ -65,7 +65,7 @@
     <button type="submit"><?cs var:Lang.domainadmin.user.set_password ?></button>
     <button type="submit" name="generate" value="1"><?cs var:Lang.domainadmin.user.generate_password ?></button>
   </form>
-  <p class="hint"><?cs var:Lang.domainadmin.user.password_hint ?> <?cs var:Domain.PasswordMin ?> <?cs var:Lang.domainadmin.user.password_hint_2 ?> <?cs var:Lang.domainadmin.user.sessions_end ?></p>
+  <p class="hint"><?cs var:Lang.domainadmin.user.password_hint ?> <?cs var:Domain.PasswordMin ?> <?cs var:Lang.domainadmin.user.password_hint_2 ?><?cs call:password_needs() ?> <?cs var:Lang.domainadmin.user.sessions_end ?></p>
 
   <h2><?cs var:Lang.domainadmin.user.aliases ?></h2>
 <?cs call:form_error("alias") ?>

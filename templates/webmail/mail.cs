@@ -9,7 +9,8 @@
 <div class="mail">
 <?cs include:"folders.cs" ?>
 <section class="list" aria-label="<?cs var:Lang.mail.messages ?>">
-  <form class="search" method="get" action="<?cs var:Page.Base ?>/mail" role="search">
+<?cs if:List.Done ?>  <p class="notice" id="done" role="status"><?cs var:Lang.compose.listdone[List.Done] ?></p>
+<?cs /if ?>  <form class="search" method="get" action="<?cs var:Page.Base ?>/mail" role="search">
     <input type="hidden" name="f" value="<?cs var:List.Folder ?>">
     <input type="search" name="q" id="q" value="<?cs var:List.Q ?>" maxlength="200" placeholder="<?cs var:Lang.mail.search ?>" accesskey="s">
     <select name="in" aria-label="<?cs var:Lang.mail.search_in ?>">
@@ -89,7 +90,7 @@
 <?cs if:!List.All ?>        <td class="sel"><input type="checkbox" name="uid" value="<?cs var:m.Uid ?>" aria-label="<?cs var:Lang.mail.select ?>"></td>
 <?cs /if ?>        <td class="flags"><?cs if:m.Flagged ?><span class="flag" title="<?cs var:Lang.mail.flagged ?>">&#9873;</span><?cs /if ?><?cs if:m.Answered ?><span title="<?cs var:Lang.mail.answered ?>">&#8617;</span><?cs /if ?><?cs if:m.Attach ?><span class="attach" title="<?cs var:Lang.mail.attachment ?>">&#128206;</span><?cs /if ?></td>
         <td class="from" title="<?cs var:m.FromAddr ?>"><?cs var:m.From ?></td>
-        <td class="subject"><a href="<?cs var:Page.Base ?>/mail/read?f=<?cs if:List.All ?><?cs var:m.FolderEncoded ?><?cs else ?><?cs var:List.FolderEncoded ?><?cs /if ?>&amp;uid=<?cs var:m.Uid ?>"><?cs if:m.Subject ?><?cs var:m.Subject ?><?cs else ?><?cs var:Lang.mail.no_subject ?><?cs /if ?></a><?cs if:m.Thread > 1 ?> <span class="thread-count" title="<?cs var:Lang.mail.thread_count ?>"><?cs var:m.Thread ?></span><?cs /if ?></td>
+        <td class="subject"><a href="<?cs if:List.Special == "drafts" && !List.All ?><?cs var:Page.Base ?>/mail/compose?draft=<?cs var:m.Uid ?><?cs else ?><?cs var:Page.Base ?>/mail/read?f=<?cs if:List.All ?><?cs var:m.FolderEncoded ?><?cs else ?><?cs var:List.FolderEncoded ?><?cs /if ?>&amp;uid=<?cs var:m.Uid ?><?cs /if ?>"><?cs if:m.Subject ?><?cs var:m.Subject ?><?cs else ?><?cs var:Lang.mail.no_subject ?><?cs /if ?></a><?cs if:m.Thread > 1 ?> <span class="thread-count" title="<?cs var:Lang.mail.thread_count ?>"><?cs var:m.Thread ?></span><?cs /if ?></td>
 <?cs if:List.All ?>        <td class="folder" data-folder="<?cs var:m.Folder ?>"><?cs if:m.FolderSpecial ?><?cs var:Lang.folder[m.FolderSpecial] ?><?cs else ?><?cs var:m.FolderName ?><?cs /if ?></td>
 <?cs /if ?>        <td class="date"><?cs var:m.Date ?></td>
         <td class="size"><?cs var:m.Size ?></td>

@@ -12,6 +12,7 @@
     <a href="<?cs var:Page.Base ?>/mail/compose?reply=<?cs var:Msg.Uid ?>&amp;folder=<?cs var:Msg.FolderEncoded ?>" id="reply"><?cs var:Lang.mail.reply ?></a>
     <a href="<?cs var:Page.Base ?>/mail/compose?reply=<?cs var:Msg.Uid ?>&amp;folder=<?cs var:Msg.FolderEncoded ?>&amp;all=1" id="reply-all"><?cs var:Lang.mail.reply_all ?></a>
     <a href="<?cs var:Page.Base ?>/mail/compose?forward=<?cs var:Msg.Uid ?>&amp;folder=<?cs var:Msg.FolderEncoded ?>" id="forward"><?cs var:Lang.mail.forward ?></a>
+    <a href="<?cs var:Page.Base ?>/mail/compose?forward=<?cs var:Msg.Uid ?>&amp;folder=<?cs var:Msg.FolderEncoded ?>&amp;as=attachment" id="forward-attachment"><?cs var:Lang.mail.forward_attachment ?></a>
     <button type="button" id="print" hidden><?cs var:Lang.mail.print ?></button>
     <a href="<?cs var:Page.Base ?>/mail/source?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>" id="source"><?cs var:Lang.mail.source ?></a>
     <a href="<?cs var:Page.Base ?>/mail/source?f=<?cs var:Msg.FolderEncoded ?>&amp;uid=<?cs var:Msg.Uid ?>&amp;download=1" id="eml"><?cs var:Lang.mail.download_eml ?></a>

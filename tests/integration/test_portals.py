@@ -19,7 +19,8 @@ import uuid
 import harness
 from harness import PORTALS, find_form, element_text, cookie_is_deletion
 
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+       "img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 

@@ -290,10 +290,12 @@ class QueueTest(unittest.TestCase):
         for name in ("Subject", "From", "To", "MIME-Version"):
             self.assertEqual(len(headers_named(got, name)), 1, name)
 
-        events = peers.json_rows(self.inst, "SELECT direction, outcome, remote, user_id, bytes"
-                                 " FROM mail_events WHERE id > %d AND direction = 'out'" % ev0)
+        events = peers.json_rows(self.inst, "SELECT direction, outcome, remote, user_id, bytes,"
+                                 " error FROM mail_events WHERE id > %d AND direction = 'out'"
+                                 % ev0)
         delivered = [e for e in events if e["outcome"] == "delivered"]
         self.assertEqual(len(delivered), 1, events)
+        self.assertIsNone(delivered[0]["error"], delivered[0])
         self.assertEqual(delivered[0]["remote"], "mx.ext.test", delivered[0])
         self.assertEqual(delivered[0]["user_id"], alice_id, delivered[0])
         self.assertGreater(delivered[0]["bytes"], len(body[5]), delivered[0])
@@ -330,6 +332,11 @@ class QueueTest(unittest.TestCase):
                                  " WHERE id > %d AND direction = 'out'" % ev0)
         self.assertIn({"outcome": "bounced"}, events)
         self.assertNotIn({"outcome": "delivered"}, events)
+        # the remote's reply is kept with the attempt (sql/009)
+        errors = peers.json_rows(self.inst, "SELECT error FROM mail_events WHERE id > %d"
+                                 " AND direction = 'out' AND outcome = 'bounced'" % ev0)
+        self.assertTrue(errors and all("550 5.1.1" in (e["error"] or "") for e in errors),
+                        errors)
         self.assertEqual(self.remote.maildir_files("reject"), [])
         with self.subTest("Diagnostic-Code is the remote's reply"):
             # RFC 3464 2.3.6, RFC 3461 9.2: diagnostic-type "smtp" carries
@@ -435,6 +442,11 @@ class QueueTest(unittest.TestCase):
         self.assertEqual(by.get("bounced"), 1, by)
         self.assertGreaterEqual(by.get("deferred", 0), 4, by)
         self.assertNotIn("delivered", by)
+        # each attempt keeps why it failed; the last one says it expired
+        errors = peers.json_rows(self.inst, "SELECT outcome, error FROM mail_events"
+                                 " WHERE queue_id = %d AND direction = 'out'" % qid)
+        self.assertTrue(all(e["error"] for e in errors), errors)
+        self.assertIn("expired", [e for e in errors if e["outcome"] == "bounced"][0]["error"])
         # nothing more comes later
         time.sleep(2)
         self.assertEqual(len(peers.inbox_with(self.inst, ALICE, tok, "Delayed Mail")), 1)

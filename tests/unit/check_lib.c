@@ -30,7 +30,11 @@ int main(void)
 	srunner_add_suite(sr, cfg_suite());
 	srunner_add_suite(sr, token_suite());
 	srunner_add_suite(sr, pwhash_suite());
+	srunner_add_suite(sr, sso_secret_suite());
+	srunner_add_suite(sr, secretbox_suite());
 	srunner_add_suite(sr, web_form_suite());
+	srunner_add_suite(sr, csv_suite());
+	srunner_add_suite(sr, vcard_suite());
 	srunner_add_suite(sr, html_sanitize_suite());
 	srunner_add_suite(sr, web_cs_suite());
 	srunner_add_suite(sr, blob_suite());
@@ -45,6 +49,7 @@ int main(void)
 	srunner_add_suite(sr, imap_thread_suite());
 	srunner_add_suite(sr, pop3_parse_suite());
 	srunner_add_suite(sr, wm_message_suite());
+	srunner_add_suite(sr, filter_rule_suite());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

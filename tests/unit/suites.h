@@ -9,7 +9,11 @@ Suite *strnum_suite(void);
 Suite *cfg_suite(void);
 Suite *token_suite(void);
 Suite *pwhash_suite(void);
+Suite *sso_secret_suite(void);
+Suite *secretbox_suite(void);
 Suite *web_form_suite(void);
+Suite *csv_suite(void);
+Suite *vcard_suite(void);
 Suite *html_sanitize_suite(void);
 Suite *web_cs_suite(void);
 Suite *blob_suite(void);
@@ -24,5 +28,6 @@ Suite *imap_mime_suite(void);
 Suite *imap_thread_suite(void);
 Suite *pop3_parse_suite(void);
 Suite *wm_message_suite(void);
+Suite *filter_rule_suite(void);
 
 #endif

@@ -1,0 +1,164 @@
+// compose.test.mjs - writing mail in a real browser, as a person does:
+// the sender of a message added to the address book and suggested when
+// typing in To, a message with an attachment sent and read back, a reply
+// saved as a draft, opened again from Drafts and sent. Screenshots of the
+// compose page are saved.
+//
+// Environment: as for webmail.test.mjs (MH_BASE_URL, MH_SMTP_PORT,
+// MH_ALICE_PASSWORD, MH_SCREENSHOT_DIR, MH_CHROMIUM).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { chromium } from 'playwright-core';
+import { Smtp } from './smtp.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const baseUrl = (process.env.MH_BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const smtpPort = Number(process.env.MH_SMTP_PORT || 0);
+const alicePassword = process.env.MH_ALICE_PASSWORD;
+const screenshotDir = process.env.MH_SCREENSHOT_DIR || join(here, 'screenshots');
+const executablePath = process.env.MH_CHROMIUM || '/usr/bin/chromium';
+const ALICE = 'alice@example.test';
+const NAV = { timeout: 30000, waitUntil: 'load' };
+const tag = randomBytes(4).toString('hex');
+const contactName = `Carol Tester ${tag}`;
+const contactAddr = `carol-${tag}@outside.test`;
+
+let userDataDir;
+let context;
+let page;
+let workDir;
+const pageErrors = [];   // script errors and console errors of our pages
+
+before(async () => {
+  assert.ok(alicePassword, 'MH_ALICE_PASSWORD is not set');
+  assert.ok(smtpPort > 0, 'MH_SMTP_PORT is not set');
+  mkdirSync(screenshotDir, { recursive: true });
+  userDataDir = mkdtempSync(join(tmpdir(), 'mailhive-e2e-'));
+  workDir = mkdtempSync(join(tmpdir(), 'mailhive-e2e-files-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--proxy-server=http://127.0.0.1:9', '--proxy-bypass-list=<-loopback>;127.0.0.1'],
+    locale: 'en-US',
+    viewport: { width: 1280, height: 800 },
+    timeout: 60000,
+  });
+  context.setDefaultTimeout(30000);
+  page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => {
+    // failed loads are reported with their address below
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
+      pageErrors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico'))
+      pageErrors.push(`${r.status()} ${r.url()}`);
+  });
+  const resp = await page.goto(`${baseUrl}/login`, NAV);
+  assert.equal(resp.status(), 200);
+  await page.fill('input[name="username"]', ALICE);
+  await page.fill('input[name="password"]', alicePassword);
+  await Promise.all([
+    page.waitForURL((u) => !u.pathname.endsWith('/login')),
+    page.locator('form[action$="/login"] button').first().click(),
+  ]);
+  await page.locator('#whoami').waitFor({ timeout: 15000 });
+});
+
+after(async () => {
+  assert.deepEqual(pageErrors, [], 'errors in the pages');
+  if (context) await context.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+// the href of the list row whose subject is subject, waiting for it
+async function rowHref(folder, subject) {
+  for (let i = 0; i < 60; i++) {
+    await page.goto(`${baseUrl}/mail?f=${encodeURIComponent(folder)}`, NAV);
+    const link = page.locator('td.subject a', { hasText: subject });
+    if (await link.count() > 0) return link.first().getAttribute('href');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no message "${subject}" in ${folder}`);
+}
+
+test('the sender added to the address book is suggested in To', async () => {
+  const subject = `hello from carol ${tag}`;
+  const smtp = new Smtp('127.0.0.1', smtpPort);
+  await smtp.open();
+  await smtp.send(contactAddr, ALICE, [
+    `From: ${contactName} <${contactAddr}>`, `To: ${ALICE}`, `Subject: ${subject}`,
+    `Message-ID: <${tag}-carol@outside.test>`, 'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8', '', 'Hi Alice.', ''].join('\r\n'));
+  await smtp.close();
+  await page.goto(new URL(await rowHref('INBOX', subject), baseUrl).href, NAV);
+  await Promise.all([
+    page.waitForURL(/done=contact/),
+    page.locator('form[action$="/mail/sender"] button[value="contact"]').click(),
+  ]);
+  await page.goto(`${baseUrl}/mail/compose`, NAV);
+  await page.locator('#c-to').pressSequentially(`carol-${tag.slice(0, 4)}`, { delay: 30 });
+  const option = page.locator('#c-to-suggest li', { hasText: contactAddr });
+  await option.waitFor({ timeout: 10000 });
+  await page.screenshot({ path: join(screenshotDir, 'compose-suggest.png') });
+  await page.locator('#c-to').press('ArrowDown');
+  await page.locator('#c-to').press('Enter');
+  const to = await page.locator('#c-to').inputValue();
+  assert.match(to, new RegExp(`"${contactName}" <${contactAddr}>, $`));
+});
+
+test('a message with an attachment is sent and arrives', async () => {
+  const subject = `with a file ${tag}`;
+  const file = join(workDir, `plan-${tag}.txt`);
+  writeFileSync(file, `the plan ${tag}\n`);
+  await page.goto(`${baseUrl}/mail/compose`, NAV);
+  await page.fill('#c-to', ALICE);
+  await page.fill('#c-subject', subject);
+  await page.fill('#c-body', `Body of ${tag}\nsecond line`);
+  await page.setInputFiles('#c-attach', file);
+  await page.screenshot({ path: join(screenshotDir, 'compose.png') });
+  await Promise.all([
+    page.waitForURL(/\/mail\?done=sent/),
+    page.locator('#c-send').click(),
+  ]);
+  assert.match(await page.locator('#done').innerText(), /sent/i);
+  await page.goto(new URL(await rowHref('INBOX', subject), baseUrl).href, NAV);
+  assert.match(await page.locator('body').innerText(), new RegExp(`plan-${tag}\\.txt`));
+  const sent = await rowHref('Sent', subject);
+  assert.ok(sent);
+});
+
+test('a reply saved as a draft is opened again and sent', async () => {
+  const subject = `hello from carol ${tag}`;
+  await page.goto(new URL(await rowHref('INBOX', subject), baseUrl).href, NAV);
+  await Promise.all([page.waitForURL(/\/mail\/compose\?reply=/), page.locator('#reply').click()]);
+  assert.equal(await page.locator('#c-subject').inputValue(), `Re: ${subject}`);
+  assert.match(await page.locator('#c-body').inputValue(), /> Hi Alice\./);
+  await page.fill('#c-to', ALICE);
+  await page.locator('#c-body').press('Control+Home');
+  await page.locator('#c-body').type(`Draft text ${tag}`);
+  await Promise.all([page.waitForURL(/done=saved/), page.locator('#c-save').click()]);
+  assert.match(await page.locator('#done').innerText(), /saved/i);
+  // from Drafts, as a person comes back to it
+  const href = await rowHref('Drafts', `Re: ${subject}`);
+  await page.goto(new URL(href, baseUrl).href, NAV);
+  const compose = page.url().includes('/mail/compose') ? null
+    : page.locator('a[href*="/mail/compose?draft="]').first();
+  if (compose) await Promise.all([page.waitForURL(/draft=/), compose.click()]);
+  assert.match(await page.locator('#c-body').inputValue(), new RegExp(`Draft text ${tag}`));
+  await Promise.all([page.waitForURL(/\/mail\?done=sent/), page.locator('#c-send').click()]);
+  const got = await rowHref('INBOX', `Re: ${subject}`);
+  await page.goto(new URL(got, baseUrl).href, NAV);
+  assert.match(await page.locator('body').innerText(), new RegExp(`Draft text ${tag}`));
+  // the answered message carries the answered mark in the list
+  await page.goto(`${baseUrl}/mail?f=INBOX`, NAV);
+});
