@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "compose-mime.h"
+#include "schedule.h"
 #include "db.h"
 #include "imapc.h"
 #include "log.h"
@@ -380,6 +381,7 @@ static int show(struct web_req *req, const struct compose *cf,
 	wcs_set(hdf, "Compose.Subject", cf->subject);
 	wcs_set(hdf, "Compose.Body", cf->body);
 	wcs_set(hdf, "Compose.Irt", cf->irt);
+	wcs_set(hdf, "Compose.SendAt", form_get(&req->post, "send_at"));
 	wcs_set(hdf, "Compose.Refs", cf->refs);
 	wcs_set(hdf, "Compose.Ref", cf->ref);
 	wcs_set(hdf, "Compose.SrcF", cf->src_f);
@@ -819,7 +821,7 @@ static int send_now(struct post *p)
 	wm_build_message(p->req->pool, &p->out, &wire, &wire_len, &id);
 	p->out.message_id = id;
 	st = smtpc_submit(p->req->pool, user_of(p->req), p->out.from.addr,
-			  p->all_rcpts, p->nrcpts, wire, wire_len, &bad,
+			  p->all_rcpts, p->nrcpts, wire, wire_len, NULL, &bad,
 			  &reply);
 	switch (st) {
 	case SMTPC_OK:
@@ -890,6 +892,41 @@ static int autosaved(struct post *p, uint32_t uid)
 	return 0;
 }
 
+/* schedule - the message stored for the jobs service to send at the
+ * time chosen (send_at, "YYYY-MM-DDTHH:MM" in the time zone tz) */
+static int schedule(struct post *p)
+{
+	const char *send_at = form_get(&p->req->post, "send_at");
+	const char *tz = form_get(&p->req->post, "tz");
+	const char *drafts = special_folder(p->folders, p->nf, IMAPC_DRAFTS);
+	struct wm_schedule sch;
+	const char *data, *key;
+	size_t len;
+	time_t at;
+
+	if (p->nrcpts == 0)
+		return fail_form(p, "no_recipient", NULL, 422);
+	key = wm_schedule_time(p->req, send_at, tz, &at);
+	if (key != NULL)
+		return fail_form(p, key, NULL, 422);
+	p->out.with_bcc = true;
+	p->out.date = at;
+	wm_build_message(p->req->pool, &p->out, &data, &len, NULL);
+	memset(&sch, 0, sizeof(sch));
+	sch.at = at;
+	sch.from = p->out.from.addr;
+	sch.rcpts = p->all_rcpts;
+	sch.nrcpts = p->nrcpts;
+	sch.subject = p->cf.subject != NULL ? p->cf.subject : "";
+	sch.to = p->cf.to != NULL ? p->cf.to : "";
+	if (wm_schedule_store(p->req, &sch, data, len) < 0)
+		return fail_form(p, "unavailable", NULL, 503);
+	flag_ref(p);
+	drop_draft(p, drafts, p->cf.draft);
+	imapc_release(&p->c);
+	return web_redirect(p->req, "/mail/scheduled?done=scheduled");
+}
+
 int wm_action_compose(struct web_req *req)
 {
 	const char *op = form_get(&req->post, "op");
@@ -901,6 +938,7 @@ int wm_action_compose(struct web_req *req)
 
 	if (op == NULL || (strcmp(op, "send") != 0 &&
 			   strcmp(op, "save") != 0 &&
+			   strcmp(op, "schedule") != 0 &&
 			   strcmp(op, "discard") != 0))
 		return web_fail(req, 400, "bad_request");
 	read_form(req, &p.cf);
@@ -959,6 +997,8 @@ int wm_action_compose(struct web_req *req)
 
 	if (strcmp(op, "send") == 0)
 		return send_now(&p);
+	if (strcmp(op, "schedule") == 0)
+		return schedule(&p);
 	if (save_draft(&p, &uid) < 0)
 		return 0;
 	imapc_release(&p.c);

@@ -6,6 +6,7 @@
 
 #include "imapc.h"
 #include "mail.h"
+#include "schedule.h"
 #include "pool.h"
 #include "settings.h"
 #include "web-req.h"
@@ -42,6 +43,8 @@ static const struct web_page wm_pages[] = {
 	{ "/addressbook", wm_page_addressbook, NULL, PAGE_AUTH },
 	{ "/mail/compose", wm_page_compose, wm_action_compose, PAGE_AUTH },
 	{ "/mail/suggest", wm_page_suggest, NULL, PAGE_AUTH },
+	{ "/mail/scheduled", wm_page_scheduled, wm_action_scheduled,
+	  PAGE_AUTH },
 	{ "/settings/pop", wm_page_popfetch, wm_action_popfetch, PAGE_AUTH },
 	{ "/settings", wm_page_settings, NULL, PAGE_AUTH },
 	{ "/settings/blocklist", wm_page_blocklist, wm_action_blocklist,

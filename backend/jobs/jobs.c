@@ -8,7 +8,8 @@
  * removed once older than the grace period.
  *
  * POP fetch (popfetch.c) runs from the same loop, every POPFETCH_POLL
- * seconds between the housekeeping rounds.
+ * seconds between the housekeeping rounds, and scheduled sending
+ * (scheduled.c) every second.
  *
  * Users a portal deleted with "keep the mailbox for N days" are purged
  * here once their purge_after has passed: the row goes with its
@@ -34,6 +35,7 @@
 #include "log.h"
 #include "pool.h"
 #include "popfetch.h"
+#include "scheduled.h"
 #include "service.h"
 
 
@@ -223,6 +225,11 @@ void jobs_main(void)
 			if (i % POPFETCH_POLL == 0 && popfetch_run_due() < 0)
 				log_warn("event=popfetch_round_failed error=%s",
 					 log_quote(db_error()));
+			/* scheduled messages: every second, so that one
+			   goes at its minute */
+			if (scheduled_run_due() < 0)
+				log_warn("event=scheduled_round_failed"
+					 " error=%s", log_quote(db_error()));
 			sleep(1);
 		}
 	}

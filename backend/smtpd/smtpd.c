@@ -48,6 +48,7 @@
 #include "pool.h"
 #include "service.h"
 #include "service-secret.h"
+#include "smtpc.h"
 #include "smtp-data.h"
 #include "smtp-parse.h"
 #include "smtpd.h"
@@ -99,6 +100,7 @@ struct smtpd_session {
 	bool esmtp;
 	bool tls;
 	bool authed;
+	bool auth_service;	/* the service account acting for the user */
 	int64_t auth_user_id;
 	int64_t auth_domain_id;
 	char auth_login[320];
@@ -631,7 +633,7 @@ static void deliver(struct smtpd_session *s)
 	struct deliver_remote *remote;
 	struct deliver_msg msg;
 	struct mime_meta *meta;
-	enum deliver_fail fail;
+	enum deliver_fail fail = DELIVER_OK;
 	const char *error;
 	uint64_t size;
 	struct mime_meta_opts meta_opts = { .text_max = MIME_META_TEXT_MAX_FTS };
@@ -699,6 +701,11 @@ static void deliver(struct smtpd_session *s)
 	msg.sender = s->mail_from;
 	msg.dsn_envid = s->dsn_envid;
 	msg.dsn_ret = s->dsn_ret;
+	/* scheduled sending repeats a submission it is unsure of: only
+	 * the service may ask for that, and the key is its own */
+	msg.once = s->auth_service && s->dsn_envid != NULL &&
+		strncmp(s->dsn_envid, SMTPD_ONCE_PREFIX,
+			strlen(SMTPD_ONCE_PREFIX)) == 0 ? s->dsn_envid : NULL;
 	if ((nlocal > 0 || nremote > 0) &&
 	    deliver_commit(s->tx, &msg, local, nlocal, remote, nremote, &fail,
 			   &error) < 0) {
@@ -709,6 +716,9 @@ static void deliver(struct smtpd_session *s)
 		      "451 4.3.0 Local error in processing");
 		return;
 	}
+	if (fail == DELIVER_REPEATED)
+		log_info("event=repeated_submission session=%s key=%s",
+			 s->id, log_quote(msg.once));
 	log_info("event=accepted session=%s queue_id=%s from=%s rcpts=%u"
 		 " size=%" PRIu64 " sha=%s", s->id, s->queue_id,
 		 log_quote(s->mail_from), s->nrcpt, size, sha);
@@ -785,6 +795,7 @@ static void authed(struct smtpd_session *s, const struct auth_principal *p,
 		   const char *how)
 {
 	s->authed = true;
+	s->auth_service = strcmp(how, "service") == 0;
 	s->auth_user_id = p->id;
 	s->auth_domain_id = p->domain_id;
 	str_lcpy(s->auth_login, p->login, sizeof(s->auth_login));

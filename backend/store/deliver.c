@@ -298,10 +298,30 @@ int deliver_commit(struct pool *pool, const struct deliver_msg *msg,
 		if (fv[i].side || !fv[i].store)
 			tx = true;
 	}
+	if (msg->once != NULL)
+		tx = true;
 	/* one local recipient is one statement, atomic on its own */
 	if (tx && db_begin() < 0) {
 		*error_r = db_error();
 		return -1;
+	}
+	if (msg->once != NULL) {
+		PGresult *res;
+
+		params[0] = msg->once;
+		res = db_query(pool, "INSERT INTO submission_once (key)"
+			       " VALUES ($1) ON CONFLICT (key) DO NOTHING"
+			       " RETURNING 1", 1, params);
+		if (res == NULL) {
+			*error_r = db_error();
+			db_rollback();
+			return -1;
+		}
+		if (db_ntuples(res) == 0) {
+			db_rollback();
+			*fail_r = DELIVER_REPEATED;
+			return 0;
+		}
 	}
 	for (unsigned int i = 0; ret > 0 && i < n; i++) {
 		boxes[i] = 0;

@@ -23,6 +23,7 @@ struct mime_meta;
 
 enum deliver_fail {
 	DELIVER_OK = 0,
+	DELIVER_REPEATED,	/* msg->once was done before: nothing to do */
 	DELIVER_FAIL_QUOTA,	/* a recipient is over quota: 452 4.2.2 */
 	DELIVER_FAIL_TEMP,	/* database trouble: 451 4.3.0 */
 };
@@ -51,6 +52,10 @@ struct deliver_msg {
 	const char *dsn_ret;	/* "FULL", "HDRS" or NULL */
 	const char *remote;	/* client address, for mail_events */
 	const char *queue_id;	/* for logs */
+	/* a key that makes this delivery happen once: deliver_commit()
+	 * records it (submission_once) in its transaction and does nothing
+	 * for a key already recorded; NULL for none */
+	const char *once;
 };
 
 /* deliver_commit - in one transaction: the blob row, a message row per

@@ -10,6 +10,13 @@
   var files = document.getElementById("c-attach");
   var status = document.getElementById("c-status");
 
+  /* the browser's time zone, for a time picked to send at */
+  var tz = document.getElementById("c-tz");
+  try {
+    if (tz && !tz.value)
+      tz.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch (e) { /* the server's zone then */ }
+
   function say(text) {
     if (status) status.textContent = text;
   }

@@ -41,6 +41,12 @@
 <?cs /if ?>
     <div class="field"><label for="c-attach"><?cs var:Lang.compose.attach ?></label>
       <input type="file" name="attach" id="c-attach" multiple></div>
+    <fieldset class="schedule" id="c-schedule"><legend><?cs var:Lang.compose.schedule ?></legend>
+      <input type="hidden" name="tz" id="c-tz" value="">
+      <label><?cs var:Lang.compose.send_at ?> <input type="datetime-local" name="send_at" id="c-send-at" value="<?cs var:Compose.SendAt ?>"></label>
+      <button type="submit" name="op" value="schedule" id="c-schedule-button"><?cs var:Lang.compose.schedule_button ?></button>
+      <a href="<?cs var:Page.Base ?>/mail/scheduled" id="c-scheduled-link"><?cs var:Lang.scheduled.title ?></a>
+    </fieldset>
     <progress id="c-progress" max="1" value="0" hidden></progress>
     <div class="actions">
       <button type="submit" name="op" value="send" id="c-send" class="primary"><?cs var:Lang.compose.send ?></button>

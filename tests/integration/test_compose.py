@@ -9,6 +9,7 @@ the service's name with a wrong secret. A refused send loses nothing.
 """
 
 import base64
+import os
 import email
 import email.policy
 import imaplib
@@ -54,7 +55,7 @@ def selected_from(text):
     return (chosen or [options[0][0]])[0]
 
 
-class ComposeTest(unittest.TestCase):
+class ComposeCase(unittest.TestCase):
     maxDiff = None
 
     @classmethod
@@ -126,6 +127,9 @@ class ComposeTest(unittest.TestCase):
             return out
         finally:
             m.logout()
+
+
+class ComposeTest(ComposeCase):
 
     # ---- sending -----------------------------------------------------------
 
@@ -477,6 +481,175 @@ class ComposeTest(unittest.TestCase):
         self.assertEqual([x["name"] for x in d2["attachments"]], ["a.txt"])
         drafts = self.messages(a, apw, "Drafts")
         self.assertEqual([(u, m["Subject"]) for u, _, m in drafts], [(d2["draft"], "Auto 2")])
+
+
+class ScheduleTest(ComposeCase):
+    """Scheduled sending: stored now, sent by mailhived's jobs service at
+    its time, once, also across a restart of that service."""
+
+    def schedule(self, c, inputs, local, tz="Asia/Shanghai", **kw):
+        f = self.send_fields(inputs, op="schedule", send_at=local, tz=tz, **kw)
+        return self.post(c, f)
+
+    def row(self, login, subject):
+        return self.inst.psql_value(
+            "SELECT s.id || '|' || s.status || '|' || to_char(s.send_at AT TIME ZONE 'UTC',"
+            " 'YYYY-MM-DD HH24:MI') FROM scheduled_messages s JOIN users u ON u.id = s.user_id"
+            " WHERE u.address = %s AND s.subject = %s ORDER BY s.id DESC LIMIT 1"
+            % (harness.sql_literal(login), harness.sql_literal(subject)))
+
+    def due_now(self, sid):
+        self.inst.psql("UPDATE scheduled_messages SET send_at = now() WHERE id = %s" % sid)
+
+    def wait_status(self, sid, status, timeout=20):
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.inst.psql_value("SELECT status FROM scheduled_messages WHERE id = %s" % sid)
+            if got == status or time.monotonic() > deadline:
+                return got
+            time.sleep(0.2)
+
+    def later(self, minutes=30, tz="Asia/Shanghai"):
+        """(local "YYYY-MM-DDTHH:MM" in tz, the same as UTC "YYYY-MM-DD HH:MM")."""
+        v = self.inst.psql_value(
+            "SELECT to_char(t AT TIME ZONE %s, 'YYYY-MM-DD\"T\"HH24:MI') || '|' ||"
+            " to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') FROM"
+            " (SELECT date_trunc('minute', now()) + make_interval(mins => %d) AS t) s"
+            % (harness.sql_literal(tz), minutes))
+        return v.split("|")
+
+    def test_scheduled_at_its_time_with_bcc_and_sent_copy(self):
+        a, apw, c = self.user("sch")
+        b, bpw = new_user(self.inst, "schb")
+        x, xpw = new_user(self.inst, "schx")
+        r, inputs = self.form(c)
+        local, utc = self.later(45)
+        subject = "Later 稍后 %s" % uuid.uuid4().hex[:6]
+        r = self.schedule(c, inputs, local, to=b, bcc=x, subject=subject, body="On time\n")
+        self.assertEqual(r.status, 303, element_text(r.text, "form-error"))
+        self.assertEqual(loc(r), "/mail/scheduled?done=scheduled")
+        sid, status, at = self.row(a, subject).split("|")
+        self.assertEqual((status, at), ("pending", utc))    # the time zone was applied
+        page = c.get(loc(r))
+        self.assertIn(subject, page.text)
+        self.assertIn("will be sent", page.text)
+        time.sleep(2.5)                                      # not before its time
+        self.assertEqual(self.messages(b, bpw, want=0, timeout=0), [])
+        self.due_now(sid)
+        self.assertEqual(self.wait_status(sid, "sent"), "sent")
+        got = self.messages(b, bpw)
+        self.assertEqual([m["Subject"] for _, _, m in got], [subject])
+        self.assertIsNone(got[0][2]["Bcc"])
+        self.assertEqual([m["Subject"] for _, _, m in self.messages(x, xpw)], [subject])
+        sent = self.messages(a, apw, "Sent")
+        self.assertEqual(len(sent), 1)
+        self.assertIn("\\Seen", sent[0][1])
+        self.assertEqual(sent[0][2]["Bcc"].addresses[0].addr_spec, x)
+        self.assertNotIn(subject, c.get("/mail/scheduled").text)
+
+    def test_bad_times_keep_the_form(self):
+        a, apw, c = self.user("schbad")
+        b, bpw = new_user(self.inst, "schbadb")
+        r, inputs = self.form(c)
+        for local, tz, word in (("", "UTC", "Choose a date"),
+                                ("2026-02-30T10:00", "UTC", "Choose a date"),
+                                ("2020-01-01T10:00", "UTC", "has passed"),
+                                (self.later(60 * 24 * 400)[0], "UTC", "more than a year"),
+                                (self.later(60)[0], "Mars/Olympus", "Unknown time zone")):
+            r = self.schedule(c, inputs, local, tz=tz, to=b, subject="Keep", body="kept\n")
+            self.assertEqual(r.status, 422, (local, tz))
+            self.assertIn(word, element_text(r.text, "form-error"))
+            self.assertIn("kept", r.text)
+        self.assertEqual(self.inst.psql_value(
+            "SELECT count(*) FROM scheduled_messages s JOIN users u ON u.id = s.user_id"
+            " WHERE u.address = %s" % harness.sql_literal(a)), "0")
+
+    def test_view_cancel_send_now_edit_and_refusals(self):
+        a, apw, c = self.user("schv")
+        b, bpw = new_user(self.inst, "schvb")
+        r, inputs = self.form(c)
+        ids = {}
+        for name in ("cancel me", "send me now", "edit me"):
+            r = self.schedule(c, inputs, self.later(120)[0], to=b, subject=name, body=name + "\n")
+            self.assertEqual(r.status, 303)
+            ids[name] = self.row(a, name).split("|")[0]
+        page = c.get("/mail/scheduled")
+        csrf = find_form(page.text, "/mail/scheduled")["inputs"]["_csrf"]
+        # another user cannot touch them
+        o, opw, oc = self.user("schvo")
+        opage = oc.get("/mail/scheduled")
+        self.assertNotIn("cancel me", opage.text)
+        r = oc.post("/mail/scheduled", {"_csrf": find_form(oc.get("/mail/compose").text,
+                                                           "/mail/compose")["inputs"]["_csrf"],
+                                        "op": "cancel", "id": ids["cancel me"]})
+        self.assertEqual(r.status, 404)
+        r = c.post("/mail/scheduled", {"op": "cancel", "id": ids["cancel me"]})
+        self.assertEqual(r.status, 403)
+        # cancel
+        r = c.post("/mail/scheduled", {"_csrf": csrf, "op": "cancel", "id": ids["cancel me"]})
+        self.assertEqual(loc(r), "/mail/scheduled?done=cancel")
+        self.assertEqual(self.inst.psql_value(
+            "SELECT count(*) FROM scheduled_messages WHERE id = %s" % ids["cancel me"]), "0")
+        # send now
+        r = c.post("/mail/scheduled", {"_csrf": csrf, "op": "now", "id": ids["send me now"]})
+        self.assertEqual(loc(r), "/mail/scheduled?done=now")
+        self.assertEqual(self.wait_status(ids["send me now"], "sent"), "sent")
+        self.assertEqual([m["Subject"] for _, _, m in self.messages(b, bpw)], ["send me now"])
+        # edit: back to Drafts, the schedule gone
+        r = c.post("/mail/scheduled", {"_csrf": csrf, "op": "edit", "id": ids["edit me"]})
+        self.assertEqual(r.status, 303)
+        self.assertRegex(loc(r), r"^/mail/compose\?draft=\d+$")
+        r, inputs2 = self.form(c, loc(r))
+        self.assertEqual(inputs2["subject"], "edit me")
+        self.assertEqual(inputs2["to"], b)
+        self.assertEqual(self.inst.psql_value(
+            "SELECT count(*) FROM scheduled_messages WHERE id = %s" % ids["edit me"]), "0")
+        time.sleep(1)
+        self.assertEqual(len(self.messages(b, bpw)), 1)       # nothing else went
+
+    def test_restart_neither_loses_nor_duplicates(self):
+        import signal
+        import peers
+        a, apw, c = self.user("schr")
+        b, bpw = new_user(self.inst, "schrb")
+        r, inputs = self.form(c)
+        r = self.schedule(c, inputs, self.later(90)[0], to=b, subject="Across a restart",
+                          body="once\n")
+        self.assertEqual(r.status, 303, element_text(r.text, "form-error"))
+        sid = self.row(a, "Across a restart").split("|")[0]
+        # the jobs service dies and is started again by the master
+        old = peers.services(self.inst)["jobs"]
+        os.kill(old, signal.SIGKILL)
+        peers.wait_for(lambda: peers.services(self.inst).get("jobs") not in (None, old), 15)
+        self.due_now(sid)
+        self.assertEqual(self.wait_status(sid, "sent"), "sent")
+        self.assertEqual(len(self.messages(b, bpw)), 1)
+        # a node that stopped after the server took the message but
+        # before the row was marked: the row is taken again later, the
+        # server answers the repeat without sending twice
+        self.inst.psql("UPDATE scheduled_messages SET status = 'sending',"
+                       " claimed_at = now() - interval '1 hour' WHERE id = %s" % sid)
+        self.assertEqual(self.wait_status(sid, "sent"), "sent")
+        time.sleep(1)
+        self.assertEqual(len(self.messages(b, bpw)), 1)
+        self.assertIn("repeated_submission", peers.mailhived_log(self.inst, "repeated_submission", 5))
+        self.assertEqual(self.inst.psql_value(
+            "SELECT count(*) FROM submission_once WHERE key = 'mhsched-%s'" % sid), "1")
+
+    def test_refused_recipient_fails_with_the_reason(self):
+        a, apw, c = self.user("schf")
+        b, bpw = new_user(self.inst, "schfb")
+        r, inputs = self.form(c)
+        r = self.schedule(c, inputs, self.later(30)[0], to=b, subject="Will fail", body="x\n")
+        self.assertEqual(r.status, 303, element_text(r.text, "form-error"))
+        sid = self.row(a, "Will fail").split("|")[0]
+        # the recipient is gone by the time it is due
+        self.inst.ctl("user", "del", b)
+        self.due_now(sid)
+        self.assertEqual(self.wait_status(sid, "failed"), "failed")
+        page = c.get("/mail/scheduled")
+        self.assertIn("Will fail", page.text)
+        self.assertIn("550", page.text)
 
 
 class ServiceSubmissionTest(unittest.TestCase):

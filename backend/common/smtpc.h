@@ -1,12 +1,16 @@
 #ifndef MH_WM_SMTPC_H
 #define MH_WM_SMTPC_H
 /*
- * smtpc.h - webmail's way out for mail: SMTP submission to our own
- * mailhived (smtp.submission_listen), logged in with SASL PLAIN as the
- * service account acting for the user, as the IMAP connections are. Mail
- * never leaves through a shell or a sendmail command line.
+ * smtpc.h - SMTP submission to our own mailhived
+ * (smtp.submission_listen), logged in with SASL PLAIN as the service
+ * account acting for the user: webmail's way out for mail, and the jobs
+ * service's for scheduled messages. Mail never leaves through a shell or
+ * a sendmail command line.
  */
 #include <stddef.h>
+
+/* the ENVID prefix of a submission that must happen once (see smtpc_submit) */
+#define SMTPD_ONCE_PREFIX "mhsched-"
 
 struct pool;
 
@@ -24,10 +28,13 @@ enum smtpc_failure {
  * envelope sender from to the n recipients rcpts, as user. All or
  * nothing: when any recipient is refused the transaction is reset and
  * nothing is sent; *bad_r is that recipient and *reply_r the server's
- * reply (both in pool, for the page and the log). */
+ * reply (both in pool, for the page and the log). envid (may be NULL)
+ * goes with MAIL FROM as the DSN ENVID; "mhsched-<id>" makes the
+ * submission happen once however often it is repeated (sql/015). */
 enum smtpc_failure smtpc_submit(struct pool *pool, const char *user,
 				const char *from, const char *const *rcpts,
 				unsigned int n, const char *data, size_t len,
-				const char **bad_r, const char **reply_r);
+				const char *envid, const char **bad_r,
+				const char **reply_r);
 
 #endif

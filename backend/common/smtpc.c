@@ -1,5 +1,5 @@
 /*
- * smtpc.c - SMTP submission to mailhived for webmail (libetpan).
+ * smtpc.c - SMTP submission to mailhived (libetpan).
  *
  * One connection per message: sending is rare next to reading, and a
  * fresh connection carries no state from another user's transaction.
@@ -114,7 +114,8 @@ fail:
 enum smtpc_failure smtpc_submit(struct pool *pool, const char *user,
 				const char *from, const char *const *rcpts,
 				unsigned int n, const char *data, size_t len,
-				const char **bad_r, const char **reply_r)
+				const char *envid, const char **bad_r,
+				const char **reply_r)
 {
 	enum smtpc_failure ret = SMTPC_OK;
 	mailsmtp *smtp;
@@ -125,12 +126,16 @@ enum smtpc_failure smtpc_submit(struct pool *pool, const char *user,
 	*reply_r = NULL;
 	smtp = connect_login(pool, user, reply_r);
 	if (smtp == NULL) {
-		log_warn("event=webmail_submit_unavailable user=%s error=%s",
+		log_warn("event=submit_unavailable user=%s error=%s",
 			 log_quote(user), log_quote(*reply_r));
 		return SMTPC_UNAVAILABLE;
 	}
+	/* libetpan sends ENVID only to a server that offers DSN, which
+	 * ours does */
 	if ((smtp->esmtp & MAILSMTP_ESMTP_SIZE) != 0)
-		r = mailesmtp_mail_size(smtp, from, 0, NULL, len);
+		r = mailesmtp_mail_size(smtp, from, 0, envid, len);
+	else if (envid != NULL)
+		r = mailesmtp_mail(smtp, from, 0, envid);
 	else
 		r = mailsmtp_mail(smtp, from);
 	if (r != MAILSMTP_NO_ERROR) {
@@ -164,7 +169,7 @@ enum smtpc_failure smtpc_submit(struct pool *pool, const char *user,
 	(void)mailsmtp_quit(smtp);
 out:
 	if (ret != SMTPC_OK)
-		log_info("event=webmail_submit_refused user=%s rcpt=%s"
+		log_info("event=submit_refused user=%s rcpt=%s"
 			 " reply=%s", log_quote(user),
 			 log_quote(*bad_r != NULL ? *bad_r : ""),
 			 log_quote(*reply_r));
