@@ -38,7 +38,7 @@ static const char *const done_keys[] = {
 	"created", "saved", "enabled", "disabled", "password", "deleted",
 	"purged", "alias_added", "alias_deleted", "alias_saved",
 	"group_added", "catchall_set", "catchall_cleared", "forward_added",
-	"forward_deleted", "keep_copy",
+	"forward_deleted", "keep_copy", "imported", "import_cancelled",
 };
 
 bool dadm_is_post(struct web_req *req)

@@ -101,6 +101,9 @@ int dadm_post_user_status(struct web_req *req);
 int dadm_post_user_password(struct web_req *req);
 int dadm_page_user_delete(struct web_req *req);
 int dadm_post_user_delete(struct web_req *req);
+int dadm_page_users_csv(struct web_req *req);
+int dadm_page_user_import(struct web_req *req);		/* user-import.c */
+int dadm_post_user_import(struct web_req *req);
 int dadm_post_forwards(struct web_req *req);		/* aliases.c */
 int dadm_page_aliases(struct web_req *req);
 int dadm_post_alias_new(struct web_req *req);
@@ -127,5 +130,56 @@ int dadm_page_stats_csv(struct web_req *req);
  * message is already in Page.*) */
 int dadm_show_user(struct web_req *req, const struct dadm_domain *dom,
 		   const char *id, int status);
+
+/* ---- users.c: one user, as the add form and an import make it ---- */
+
+struct dadm_user_form {
+	const struct dadm_domain *dom;
+	struct web_req *req;
+	const char *id;			/* the user's; set by adding */
+	const char *local, *address;
+	const char *name;
+	const char *quota;		/* bytes, decimal */
+	const char *quota_mb;		/* as typed */
+	const char *package;		/* NULL = none */
+	const char *status;
+	const char *hash;		/* new password's hash */
+	const char *form;		/* which form a refusal is about */
+	const char *error;		/* refusal message key */
+	bool quota_changed;
+	/* the limit and the value that a refusal is about */
+	const char *limit, *current;
+	/* old values, for the audit detail */
+	const char *old_name, *old_quota, *old_package;
+	/* adding: more members of the audit detail ("\"k\":v"), or NULL */
+	const char *audit_more;
+};
+
+/* dadm_user_check - the fields of a new user of f->dom (f->req and
+ * f->dom set): local is a local part or an address of the domain, quota
+ * whole MiB ("" the default), package an id ("" or NULL none), status
+ * "disabled" or else active. Fills f; 0 ok, 1 refused (f->error), -1
+ * database error */
+int dadm_user_check(struct dadm_user_form *f, const char *local,
+		    const char *name, const char *quota, const char *package,
+		    const char *status)
+	__attribute__((warn_unused_result));
+/* dadm_user_password - the typed password checked against the domain's
+ * policy, or with generate a made-up one, hashed into *hash_r; *shown_r
+ * is the generated one, else NULL (pool memory). 0 ok, 1 refused
+ * (*key_r), -1 hashing failed */
+int dadm_user_password(struct web_req *req, const struct dadm_domain *dom,
+		       const char *typed, bool generate, const char **hash_r,
+		       const char **shown_r, const char **key_r)
+	__attribute__((warn_unused_result));
+/* dadm_user_lock - the domain's row, held until the transaction ends */
+int dadm_user_lock(struct web_req *req, const struct dadm_domain *dom)
+	__attribute__((warn_unused_result));
+/* dadm_user_insert - inside a transaction that holds dadm_user_lock():
+ * the checked user f (with f->hash) if its address is free, its
+ * mailboxes, the package's limits, the audit row. 0 with f->id, 1
+ * refused (f->error, f->limit, f->current), -1 database error */
+int dadm_user_insert(struct dadm_user_form *f)
+	__attribute__((warn_unused_result));
 
 #endif

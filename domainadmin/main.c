@@ -1,8 +1,13 @@
 /*
  * domainadmin/main.c - domainadmin.fcgi, the portal of domain
  * administrators: its page table and navigation. The pages live in
- * overview.c, users.c, aliases.c and audit.c; what they share (the
- * domain of a request, refusals, audit rows) in common.c.
+ * overview.c (the domain at a glance), users.c (the users, their list
+ * and its CSV download), user-import.c (users from a CSV file),
+ * aliases.c (aliases, groups, the catch-all, forwards), addressbook.c
+ * (the group address book), settings.c (the domain's defaults, password
+ * policy and single sign-on secret), stats.c (mail statistics) and
+ * audit.c (the audit log); what they share (the domain of a request,
+ * refusals, audit rows) in common.c.
  *
  * The dispatcher (lib/web-portal.c) runs the checks every page needs
  * before a handler sees the request: a session of a domain administrator
@@ -20,6 +25,9 @@ static const struct web_page dadm_pages[] = {
 	{ "/login", web_page_login_get, web_page_login_post, PAGE_PUBLIC },
 	{ "/logout", NULL, web_page_logout_post, PAGE_AUTH },
 	{ "/users", dadm_page_users, NULL, PAGE_AUTH },
+	{ "/users.csv", dadm_page_users_csv, NULL, PAGE_AUTH },
+	{ "/users/import", dadm_page_user_import, dadm_post_user_import,
+	  PAGE_AUTH },
 	{ "/users/new", dadm_page_user_new, dadm_post_user_new, PAGE_AUTH },
 	{ "/users/edit", dadm_page_user, dadm_post_user, PAGE_AUTH },
 	{ "/users/status", NULL, dadm_post_user_status, PAGE_AUTH },

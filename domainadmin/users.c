@@ -1,9 +1,10 @@
 /*
- * users.c - the users of a domain: the list, adding one, the user's page
- * (details, status, password; its aliases and forwards come from
- * aliases.c), and deleting one.
+ * users.c - the users of a domain: the list and its CSV download, adding
+ * one, the user's page (details, status, password; its aliases and
+ * forwards come from aliases.c), and deleting one.
  *
  *   GET  /users           ?d=&q=&status=&sort=&order=&page=&n=
+ *   GET  /users.csv       ?d=&q=&status=&sort=&order=   every page
  *   GET  /users/new       ?d=
  *   POST /users/new       d, local, name, password | generate=1,
  *                         quota (MiB, empty = the default), package,
@@ -23,6 +24,16 @@
  * form again with its message. Users are created by acct_user_insert(),
  * as mailhivectl creates them (argon2id hash, five mailboxes).
  *
+ * Adding goes through three steps that user-import.c takes for every
+ * row of a file too, so a user is the same whichever way it came:
+ * dadm_user_check() (the fields), dadm_user_password() (the policy, the
+ * hash), then, in the transaction after dadm_user_lock(),
+ * dadm_user_insert() (address free, insert, limits, audit).
+ *
+ * The CSV download is the list as filtered and sorted, in UTF-8 with a
+ * byte order mark, formula-guarded (csv.h), without password hashes; its
+ * local-part column lets it be imported into another domain as it is.
+ *
  * A generated password is shown once, on the page that answers the POST
  * (responses are never cached), and is stored only as its hash. A new
  * password or a disabled user ends the user's web sessions. Deleting
@@ -40,6 +51,7 @@
 #include "accounts.h"
 #include "auth.h"
 #include "buf.h"
+#include "csv.h"
 #include "db.h"
 #include "deliver.h"
 #include "domainadmin.h"
@@ -71,7 +83,8 @@
 	"SELECT u.id, u.address, u.display_name, " DELIVER_QUOTA_EXPR "," \
 	" u.used_bytes, u.status, u.deleted_at IS NOT NULL," \
 	" to_char(u.created_at, 'YYYY-MM-DD')," \
-	" to_char(u.purge_after, 'YYYY-MM-DD')" \
+	" to_char(u.purge_after, 'YYYY-MM-DD'), u.quota_bytes," \
+	" COALESCE(up.name, '')" \
 	DELIVER_QUOTA_FROM USERS_WHERE " ORDER BY " order \
 	" LIMIT $4::integer OFFSET $5::integer"
 /* unlimited (0) counts as the largest quota */
@@ -104,35 +117,49 @@ static const char *status_key(const char *status, const char *deleted)
 		status;
 }
 
+struct list_query {
+	const char *q, *status;
+	size_t sort;			/* in user_sorts[] */
+	bool desc;
+};
+
+/* read_list - the search, status filter and order of the list (also of
+ * its CSV download); what is not understood is left out */
+static void read_list(struct web_req *req, struct list_query *lq)
+{
+	const char *sort = form_get(&req->query, "sort");
+	const char *order = form_get(&req->query, "order");
+
+	lq->q = form_get(&req->query, "q");
+	if (lq->q == NULL || strlen(lq->q) > DADM_QUERY_MAX)
+		lq->q = "";
+	lq->status = form_get(&req->query, "status");
+	if (lq->status == NULL || (strcmp(lq->status, "active") != 0 &&
+				   strcmp(lq->status, "disabled") != 0 &&
+				   strcmp(lq->status, "deleted") != 0))
+		lq->status = "";
+	lq->sort = 0;
+	for (size_t i = 0; sort != NULL &&
+	     i < sizeof(user_sorts) / sizeof(user_sorts[0]); i++)
+		if (strcmp(sort, user_sorts[i].key) == 0)
+			lq->sort = i;
+	lq->desc = order != NULL && strcmp(order, "desc") == 0;
+}
+
 /* dadm_page_users - GET /users */
 int dadm_page_users(struct web_req *req)
 {
 	const struct dadm_domain *dom = dadm_domain(req);
-	const char *q = form_get(&req->query, "q");
-	const char *st = form_get(&req->query, "status");
-	const char *sort = form_get(&req->query, "sort");
-	const char *order = form_get(&req->query, "order");
 	const char *pg = form_get(&req->query, "page");
 	const char *sz = form_get(&req->query, "n");
 	const char *params[5], *sql;
 	unsigned int page = 1, size = DADM_PAGE_SIZE, pages, total;
-	size_t si = 0;
-	bool desc;
+	struct list_query lq;
 	PGresult *res;
 
 	if (dom == NULL)
 		return 0;
-	if (q == NULL || strlen(q) > DADM_QUERY_MAX)
-		q = "";
-	if (st == NULL || (strcmp(st, "active") != 0 &&
-			   strcmp(st, "disabled") != 0 &&
-			   strcmp(st, "deleted") != 0))
-		st = "";
-	for (size_t i = 0; sort != NULL &&
-	     i < sizeof(user_sorts) / sizeof(user_sorts[0]); i++)
-		if (strcmp(sort, user_sorts[i].key) == 0)
-			si = i;
-	desc = order != NULL && strcmp(order, "desc") == 0;
+	read_list(req, &lq);
 	if (pg != NULL && (str_to_uint(pg, &page) < 0 || page == 0))
 		page = 1;
 	if (sz != NULL && (str_to_uint(sz, &size) < 0 ||
@@ -140,8 +167,8 @@ int dadm_page_users(struct web_req *req)
 		size = DADM_PAGE_SIZE;
 
 	params[0] = dom->id;
-	params[1] = q;
-	params[2] = st;
+	params[1] = lq.q;
+	params[2] = lq.status;
 	res = db_query(req->pool, "SELECT count(*) FROM users u" USERS_WHERE,
 		       3, params);
 	if (res == NULL || str_to_uint(db_value(res, 0, 0), &total) < 0)
@@ -149,7 +176,7 @@ int dadm_page_users(struct web_req *req)
 	pages = wcs_pages(total, size, &page);
 	params[3] = p_printf(req->pool, "%u", size);
 	params[4] = p_printf(req->pool, "%u", (page - 1) * size);
-	sql = desc ? user_sorts[si].desc : user_sorts[si].asc;
+	sql = lq.desc ? user_sorts[lq.sort].desc : user_sorts[lq.sort].asc;
 	res = db_query(req->pool, sql, 5, params);
 	if (res == NULL)
 		return dadm_unavailable(req);
@@ -170,48 +197,105 @@ int dadm_page_users(struct web_req *req)
 		SET("PurgeAfter", db_value(res, i, 8));
 #undef SET
 	}
-	wcs_set(req->hdf, "List.Q", q);
-	wcs_set(req->hdf, "List.QEnc", url_encode(req->pool, q));
-	wcs_set(req->hdf, "List.Status", st);
-	wcs_set(req->hdf, "List.Sort", user_sorts[si].key);
-	wcs_set(req->hdf, "List.Order", desc ? "desc" : "asc");
+	wcs_set(req->hdf, "List.Q", lq.q);
+	wcs_set(req->hdf, "List.QEnc", url_encode(req->pool, lq.q));
+	wcs_set(req->hdf, "List.Status", lq.status);
+	wcs_set(req->hdf, "List.Sort", user_sorts[lq.sort].key);
+	wcs_set(req->hdf, "List.Order", lq.desc ? "desc" : "asc");
 	wcs_set_int(req->hdf, "List.Size", size);
 	wcs_set_pages(req->hdf, page, pages, total);
 	dadm_done(req);
 	return web_render(req, 200, "users.cs");
 }
 
+/* file_name - the download's name: the domain's name with nothing but
+ * [a-z0-9.-] (it goes into a header) */
+static const char *file_name(struct pool *pool, const char *domain)
+{
+	char *name = p_strdup(pool, domain);
+
+	for (char *p = name; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '-'))
+			*p = '_';
+	return p_printf(pool, "users-%s.csv", name);
+}
+
+/* dadm_page_users_csv - GET /users.csv: the list as filtered and sorted,
+ * every page, for a spreadsheet and for an import into another domain */
+int dadm_page_users_csv(struct web_req *req)
+{
+	static const char *const header[] = { "Local part", "Address",
+		"Display name", "Quota (MB)", "Status", "Package",
+		"Used (MB)", "Created" };
+	const size_t n = sizeof(header) / sizeof(header[0]);
+	const struct dadm_domain *dom = dadm_domain(req);
+	/* LIMIT NULL is no limit: every user, never a silent cut */
+	const char *params[5] = { NULL, NULL, NULL, NULL, "0" };
+	const char *row[sizeof(header) / sizeof(header[0])];
+	struct list_query lq;
+	struct buf *out;
+	PGresult *res;
+
+	if (dom == NULL)
+		return 0;
+	read_list(req, &lq);
+	params[0] = dom->id;
+	params[1] = lq.q;
+	params[2] = lq.status;
+	res = db_query(req->pool, lq.desc ? user_sorts[lq.sort].desc :
+		       user_sorts[lq.sort].asc, 5, params);
+	if (res == NULL)
+		return dadm_unavailable(req);
+	if (dadm_audit(req, dom, "user.export", dom->name,
+		       p_printf(req->pool, "{\"q\":%s,\"status\":%s,"
+				"\"count\":%d}",
+				str_json_quote(req->pool, lq.q),
+				str_json_quote(req->pool, lq.status),
+				db_ntuples(res))) < 0)
+		return dadm_unavailable(req);
+	out = buf_new_pool(req->pool, 0);
+	csv_write_bom(out);
+	csv_write_record(out, header, n, CSV_GUARD_FORMULA);
+	for (int i = 0; i < db_ntuples(res); i++) {
+		const char *address = db_value(res, i, 1);
+
+		row[0] = p_strndup(req->pool, address,
+				   (size_t)(strrchr(address, '@') - address));
+		row[1] = address;
+		row[2] = db_value(res, i, 2);
+		row[3] = dadm_mb(req->pool, dadm_u64(db_value(res, i, 9)));
+		row[4] = status_key(db_value(res, i, 5), db_value(res, i, 6));
+		row[5] = db_value(res, i, 10);
+		row[6] = p_printf(req->pool, "%" PRIu64,
+			(dadm_u64(db_value(res, i, 4)) + DADM_MIB - 1) /
+			DADM_MIB);
+		row[7] = db_value(res, i, 7);
+		csv_write_record(out, row, n, CSV_GUARD_FORMULA);
+	}
+	buf_reset(req->body);
+	if (buf_append(req->body, out->data, out->len) < 0)
+		return web_fail(req, 413, "too_large");
+	req->status = 200;
+	req->content_type = "text/csv; charset=utf-8";
+	req->csp = "default-src 'none'; sandbox";
+	web_header_add(req, "Content-Disposition", p_printf(req->pool,
+		"attachment; filename=\"%s\"",
+		file_name(req->pool, dom->name)));
+	return 0;
+}
+
 /* ==== forms ============================================================= */
 
-struct user_form {
-	const struct dadm_domain *dom;
-	struct web_req *req;
-	const char *id;			/* editing; NULL when adding */
-	const char *local, *address;
-	const char *name;
-	const char *quota;		/* bytes, decimal */
-	const char *quota_mb;		/* as typed */
-	const char *package;		/* NULL = none */
-	const char *status;
-	const char *hash;		/* new password's hash */
-	const char *form;		/* which form a refusal is about */
-	const char *error;		/* refusal message key */
-	bool quota_changed;
-	/* the limit and the value that a refusal is about */
-	const char *limit, *current;
-	/* old values, for the audit detail */
-	const char *old_name, *old_quota, *old_package;
-};
-
 /* refuse - a message for the form; the transaction is rolled back */
-static int refuse(struct user_form *f, const char *key)
+static int refuse(struct dadm_user_form *f, const char *key)
 {
 	f->error = key;
 	return 1;
 }
 
 /* read_quota - the quota field (MiB; empty or 0 = the default) */
-static int read_quota(struct user_form *f, const char *typed,
+static int read_quota(struct dadm_user_form *f, const char *typed,
 		      uint64_t old)
 {
 	uint64_t mb = 0;
@@ -230,17 +314,16 @@ static int read_quota(struct user_form *f, const char *typed,
 }
 
 /* read_common - name, quota and package fields; 0 or refuse() */
-static int read_common(struct user_form *f, uint64_t old_quota)
+static int read_common(struct dadm_user_form *f, const char *name,
+		       const char *quota, const char *pkg, uint64_t old_quota)
 {
 	struct web_req *req = f->req;
-	const char *name = form_get(&req->post, "name");
-	const char *pkg = form_get(&req->post, "package");
 	int ret;
 
 	f->name = name != NULL ? str_trim(p_strdup(req->pool, name)) : "";
 	if (!str_text_sane(f->name, DADM_NAME_MAX))
 		return refuse(f, "name_bad");
-	if (read_quota(f, form_get(&req->post, "quota"), old_quota) != 0)
+	if (read_quota(f, quota, old_quota) != 0)
 		return 1;
 	f->package = NULL;
 	if (pkg != NULL && *pkg != '\0') {
@@ -256,12 +339,9 @@ static int read_common(struct user_form *f, uint64_t old_quota)
 
 /* check_password - the typed password against the domain's policy;
  * NULL with *key_r set when refused */
-static const char *check_password(struct web_req *req,
-				  const struct dadm_domain *dom,
-				  const char **key_r)
+static const char *check_password(const struct dadm_domain *dom,
+				  const char *pw, const char **key_r)
 {
-	const char *pw = form_get(&req->post, "password");
-
 	if (pw == NULL || *pw == '\0') {
 		*key_r = "password_empty";
 		return NULL;
@@ -292,18 +372,16 @@ static const char *check_password(struct web_req *req,
 	}
 }
 
-/* new_password - the typed or a generated password, hashed into
- * *hash_r (pool memory); *shown_r is the generated one, else NULL.
- * 0 ok, 1 refused (*key_r), -1 hashing failed */
-static int new_password(struct web_req *req, const struct dadm_domain *dom,
-			const char **hash_r, const char **shown_r,
-			const char **key_r)
+/* dadm_user_password - the typed or a generated password, hashed */
+int dadm_user_password(struct web_req *req, const struct dadm_domain *dom,
+		       const char *typed, bool generate, const char **hash_r,
+		       const char **shown_r, const char **key_r)
 {
 	const char *pw;
 	char *hash;
 
 	*shown_r = NULL;
-	if (form_get(&req->post, "generate") != NULL) {
+	if (generate) {
 		size_t len = dom->password_min > DADM_GENERATED_LEN ?
 			dom->password_min : DADM_GENERATED_LEN;
 		char *gen = p_alloc(req->pool, len + 1);
@@ -313,7 +391,7 @@ static int new_password(struct web_req *req, const struct dadm_domain *dom,
 		pw = gen;
 		*shown_r = gen;
 	} else {
-		pw = check_password(req, dom, key_r);
+		pw = check_password(dom, typed, key_r);
 		if (pw == NULL)
 			return 1;
 	}
@@ -324,8 +402,8 @@ static int new_password(struct web_req *req, const struct dadm_domain *dom,
 	return 0;
 }
 
-/* lock_domain - the domain's row, held until the transaction ends */
-static int lock_domain(struct web_req *req, const struct dadm_domain *dom)
+/* dadm_user_lock - the domain's row, held until the transaction ends */
+int dadm_user_lock(struct web_req *req, const struct dadm_domain *dom)
 {
 	const char *params[1] = { dom->id };
 
@@ -336,7 +414,7 @@ static int lock_domain(struct web_req *req, const struct dadm_domain *dom)
 /* check_limits - the package's limits with the change made: users
  * (adding), quota of this user and of all users (adding, or the quota or
  * package changed); 0 ok, 1 refused, -1 error */
-static int check_limits(struct user_form *f, const char *user_id,
+static int check_limits(struct dadm_user_form *f, const char *user_id,
 			bool adding)
 {
 	const struct dadm_domain *dom = f->dom;
@@ -380,7 +458,8 @@ static int check_limits(struct user_form *f, const char *user_id,
 }
 
 /* set_form_error - the refusal's message and numbers for the page */
-static void set_form_error(struct web_req *req, const struct user_form *f)
+static void set_form_error(struct web_req *req,
+			   const struct dadm_user_form *f)
 {
 	dadm_form_error(req, f->form, f->error);
 	if (f->limit != NULL)
@@ -393,7 +472,7 @@ static void set_form_error(struct web_req *req, const struct user_form *f)
 
 /* show_new - the add form, with what was typed after a refusal */
 static int show_new(struct web_req *req, const struct dadm_domain *dom,
-		    const struct user_form *f, int status)
+		    const struct dadm_user_form *f, int status)
 {
 	(void)dom;
 	if (dadm_packages(req, f != NULL ? f->package : NULL) < 0)
@@ -424,19 +503,49 @@ int dadm_page_user_new(struct web_req *req)
 	return show_new(req, dom, NULL, 200);
 }
 
-/* user_add_tx - lock, check the address, insert, check the limits,
- * audit */
-static int user_add_tx(void *arg)
+/* dadm_user_check - the fields of a new user */
+int dadm_user_check(struct dadm_user_form *f, const char *local,
+		    const char *name, const char *quota, const char *package,
+		    const char *status)
 {
-	struct user_form *f = arg;
+	struct pool *pool = f->req->pool;
+	char *at;
+	int ret;
+
+	f->local = str_lower(str_trim(p_strdup(pool,
+					       local != NULL ? local : "")));
+	f->status = status != NULL && strcmp(status, "disabled") == 0 ?
+		"disabled" : "active";
+	ret = read_common(f, name, quota, package, 0);
+	if (ret != 0)
+		return ret;
+	/* the whole address may be typed, in this domain only */
+	at = strrchr(f->local, '@');
+	if (at != NULL) {
+		if (strcmp(at + 1, f->dom->name) != 0)
+			return refuse(f, "address_domain");
+		*at = '\0';
+	}
+	f->address = p_printf(pool, "%s@%s", f->local, f->dom->name);
+	if (*f->local == '\0')
+		return refuse(f, "address_empty");
+	if (!acct_local_part_valid(f->local) ||
+	    strlen(f->address) > ACCT_ADDRESS_MAX)
+		return refuse(f, "address_bad");
+	return 0;
+}
+
+/* dadm_user_insert - check the address, insert, check the limits,
+ * audit */
+int dadm_user_insert(struct dadm_user_form *f)
+{
 	struct web_req *req = f->req;
 	struct acct_user user;
 	enum acct_owner owner;
 	const char *id;
 	int ret;
 
-	if (lock_domain(req, f->dom) < 0 ||
-	    acct_address_owner(req->pool, f->address, &owner) < 0)
+	if (acct_address_owner(req->pool, f->address, &owner) < 0)
 		return -1;
 	if (owner != ACCT_OWNER_NONE)
 		return refuse(f, "address_taken");
@@ -460,10 +569,22 @@ static int user_add_tx(void *arg)
 	f->id = id;
 	return dadm_audit(req, f->dom, "user.add", f->address,
 		p_printf(req->pool, "{\"display_name\":%s,\"quota_bytes\":%s,"
-			 "\"status\":%s,\"package_id\":%s}",
+			 "\"status\":%s,\"package_id\":%s%s%s}",
 			 str_json_quote(req->pool, f->name), f->quota,
 			 str_json_quote(req->pool, f->status),
-			 f->package != NULL ? f->package : "null"));
+			 f->package != NULL ? f->package : "null",
+			 f->audit_more != NULL ? "," : "",
+			 f->audit_more != NULL ? f->audit_more : ""));
+}
+
+/* user_add_tx - lock, then dadm_user_insert() */
+static int user_add_tx(void *arg)
+{
+	struct dadm_user_form *f = arg;
+
+	if (dadm_user_lock(f->req, f->dom) < 0)
+		return -1;
+	return dadm_user_insert(f);
 }
 
 /* show_password - the generated password, once */
@@ -482,11 +603,8 @@ static int show_password(struct web_req *req, const char *id,
 int dadm_post_user_new(struct web_req *req)
 {
 	const struct dadm_domain *dom = dadm_domain(req);
-	const char *local = form_get(&req->post, "local");
-	const char *status = form_get(&req->post, "status");
 	const char *shown, *key = NULL;
-	struct user_form f;
-	char *at;
+	struct dadm_user_form f;
 	int ret;
 
 	if (dom == NULL)
@@ -495,35 +613,18 @@ int dadm_post_user_new(struct web_req *req)
 	f.dom = dom;
 	f.req = req;
 	f.form = "user";
-	f.local = str_lower(str_trim(p_strdup(req->pool,
-					      local != NULL ? local : "")));
-	f.status = status != NULL && strcmp(status, "disabled") == 0 ?
-		"disabled" : "active";
-	ret = read_common(&f, 0);
+	ret = dadm_user_check(&f, form_get(&req->post, "local"),
+			      form_get(&req->post, "name"),
+			      form_get(&req->post, "quota"),
+			      form_get(&req->post, "package"),
+			      form_get(&req->post, "status"));
 	if (ret < 0)
 		return dadm_unavailable(req);
 	if (ret > 0)
 		return show_new(req, dom, &f, 422);
-	/* the whole address may be typed, in this domain only */
-	at = strrchr(f.local, '@');
-	if (at != NULL) {
-		if (strcmp(at + 1, dom->name) != 0) {
-			refuse(&f, "address_domain");
-			return show_new(req, dom, &f, 422);
-		}
-		*at = '\0';
-	}
-	f.address = p_printf(req->pool, "%s@%s", f.local, dom->name);
-	if (*f.local == '\0') {
-		refuse(&f, "address_empty");
-		return show_new(req, dom, &f, 422);
-	}
-	if (!acct_local_part_valid(f.local) ||
-	    strlen(f.address) > ACCT_ADDRESS_MAX) {
-		refuse(&f, "address_bad");
-		return show_new(req, dom, &f, 422);
-	}
-	ret = new_password(req, dom, &f.hash, &shown, &key);
+	ret = dadm_user_password(req, dom, form_get(&req->post, "password"),
+				 form_get(&req->post, "generate") != NULL,
+				 &f.hash, &shown, &key);
 	if (ret < 0)
 		return web_fail(req, 500, "internal");
 	if (ret > 0) {
@@ -676,13 +777,13 @@ int dadm_page_user(struct web_req *req)
 /* user_edit_tx - name, quota, package; limits; audit */
 static int user_edit_tx(void *arg)
 {
-	struct user_form *f = arg;
+	struct dadm_user_form *f = arg;
 	struct web_req *req = f->req;
 	const char *params[5];
 	struct buf *detail = buf_new_pool(req->pool, 0);
 	int ret;
 
-	if (lock_domain(req, f->dom) < 0)
+	if (dadm_user_lock(req, f->dom) < 0)
 		return -1;
 	params[0] = f->id;
 	params[1] = f->dom->id;
@@ -721,7 +822,7 @@ static int user_edit_tx(void *arg)
 int dadm_post_user(struct web_req *req)
 {
 	const struct dadm_domain *dom = dadm_domain(req);
-	struct user_form f;
+	struct dadm_user_form f;
 	struct user_row u;
 	int ret;
 
@@ -741,7 +842,9 @@ int dadm_post_user(struct web_req *req)
 	f.old_name = u.name;
 	f.old_quota = u.quota;
 	f.old_package = u.package;
-	ret = read_common(&f, dadm_u64(u.quota));
+	ret = read_common(&f, form_get(&req->post, "name"),
+			  form_get(&req->post, "quota"),
+			  form_get(&req->post, "package"), dadm_u64(u.quota));
 	if (ret < 0)
 		return dadm_unavailable(req);
 	if (ret == 0) {
@@ -851,7 +954,9 @@ int dadm_post_user_password(struct web_req *req)
 		return 0;
 	if (c.u.deleted)
 		return web_fail(req, 400, "bad_request");
-	ret = new_password(req, dom, &c.hash, &shown, &key);
+	ret = dadm_user_password(req, dom, form_get(&req->post, "password"),
+				 form_get(&req->post, "generate") != NULL,
+				 &c.hash, &shown, &key);
 	if (ret < 0)
 		return web_fail(req, 500, "internal");
 	if (ret > 0) {

@@ -198,6 +198,12 @@ int acct_user_insert(struct pool *pool, const struct acct_user *u,
 int acct_user_set_password(struct pool *pool, const char *user_id,
 			   const char *hash)
 {
+	return acct_user_set_password_keep(pool, user_id, hash, NULL);
+}
+
+int acct_user_set_password_keep(struct pool *pool, const char *user_id,
+				const char *hash, const char *keep_id_hash)
+{
 	const char *params[2] = { user_id, hash };
 	PGresult *res;
 
@@ -208,13 +214,15 @@ int acct_user_set_password(struct pool *pool, const char *user_id,
 		return -1;
 	if (db_ntuples(res) == 0)
 		return 0;
-	/* the old password's sessions go; its failure count too */
-	params[1] = p_printf(pool, "%s:%s", auth_role_name(AUTH_ROLE_USER),
-			     db_value(res, 0, 0));
+	/* the old password's sessions go (but the one to keep); its failure
+	   count too */
+	params[1] = keep_id_hash;
 	if (db_query(pool, "DELETE FROM web_sessions WHERE portal = 'webmail'"
-		     " AND principal_id = $1::bigint", 1, params) == NULL)
+		     " AND principal_id = $1::bigint"
+		     " AND id_hash IS DISTINCT FROM $2", 2, params) == NULL)
 		return -1;
-	params[0] = params[1];
+	params[0] = p_printf(pool, "%s:%s", auth_role_name(AUTH_ROLE_USER),
+			     db_value(res, 0, 0));
 	if (db_query(pool, "DELETE FROM login_failures WHERE scope = 'account'"
 		     " AND key = $1", 1, params) == NULL)
 		return -1;

@@ -69,6 +69,11 @@ int acct_user_insert(struct pool *pool, const struct acct_user *user,
 int acct_user_set_password(struct pool *pool, const char *user_id,
 			   const char *hash)
 	__attribute__((warn_unused_result));
+/* acct_user_set_password_keep - the same, except that the web session
+ * whose id hash is keep_id_hash (the one the user changed it in) stays */
+int acct_user_set_password_keep(struct pool *pool, const char *user_id,
+				const char *hash, const char *keep_id_hash)
+	__attribute__((warn_unused_result));
 /* acct_user_purge - delete the user, its sessions and everything it
  * owns (mailboxes, messages, aliases, forwards go by ON DELETE CASCADE;
  * blob reference counts follow by trigger). 1 done, 0 no such user */

@@ -56,21 +56,23 @@
 #define AUTH_IP_MAX 64
 #define AUTH_PURGE_ODDS 16
 
-/* columns: id, login, display_name, password_hash, language, domain_id */
+/* columns: id, login, display_name, password_hash, language, domain_id,
+ * skin */
 static const char *const auth_sql_by_login[] = {
 	[AUTH_ROLE_USER] =
 		("SELECT u.id, u.address, u.display_name, u.password_hash, "
 		 "COALESCE(NULLIF(p.language, ''), NULLIF(u.language, ''), "
-		 "d.default_language), u.domain_id "
+		 "d.default_language), u.domain_id, "
+		 "COALESCE(NULLIF(p.skin, ''), d.default_skin) "
 		 "FROM users u JOIN domains d ON d.id = u.domain_id "
 		 "LEFT JOIN user_prefs p ON p.user_id = u.id "
 		 "WHERE u.address = $1 AND u.status = 'active' "
 		 "AND u.deleted_at IS NULL AND d.status = 'active'"),
 	[AUTH_ROLE_DOMAINADMIN] =
-		("SELECT id, login, display_name, password_hash, '', 0 "
+		("SELECT id, login, display_name, password_hash, '', 0, '' "
 		 "FROM domain_admins WHERE login = $1 AND status = 'active'"),
 	[AUTH_ROLE_SUPERADMIN] =
-		("SELECT id, login, display_name, password_hash, '', 0 "
+		("SELECT id, login, display_name, password_hash, '', 0, '' "
 		 "FROM super_admins WHERE login = $1 AND status = 'active'"),
 };
 
@@ -78,17 +80,18 @@ static const char *const auth_sql_by_id[] = {
 	[AUTH_ROLE_USER] =
 		("SELECT u.id, u.address, u.display_name, u.password_hash, "
 		 "COALESCE(NULLIF(p.language, ''), NULLIF(u.language, ''), "
-		 "d.default_language), u.domain_id "
+		 "d.default_language), u.domain_id, "
+		 "COALESCE(NULLIF(p.skin, ''), d.default_skin) "
 		 "FROM users u JOIN domains d ON d.id = u.domain_id "
 		 "LEFT JOIN user_prefs p ON p.user_id = u.id "
 		 "WHERE u.id = $1::bigint AND u.status = 'active' "
 		 "AND u.deleted_at IS NULL AND d.status = 'active'"),
 	[AUTH_ROLE_DOMAINADMIN] =
-		("SELECT id, login, display_name, password_hash, '', 0 "
+		("SELECT id, login, display_name, password_hash, '', 0, '' "
 		 "FROM domain_admins WHERE id = $1::bigint "
 		 "AND status = 'active'"),
 	[AUTH_ROLE_SUPERADMIN] =
-		("SELECT id, login, display_name, password_hash, '', 0 "
+		("SELECT id, login, display_name, password_hash, '', 0, '' "
 		 "FROM super_admins WHERE id = $1::bigint "
 		 "AND status = 'active'"),
 };
@@ -183,6 +186,8 @@ static int fill_principal(struct pool *pool, enum auth_role role,
 	pr->display_name = p_strdup(pool, v != NULL ? v : "");
 	v = db_value(res, 0, 4);
 	pr->language = p_strdup(pool, v != NULL ? v : "");
+	v = db_value(res, 0, 6);
+	pr->skin = p_strdup(pool, v != NULL ? v : "");
 	pr->domain_id = domain_id;
 	return 0;
 }

@@ -37,6 +37,7 @@ struct auth_principal {
 	const char *login;	/* canonical login (lower case), pool memory */
 	const char *display_name; /* may be "" */
 	const char *language;	/* preferred language or "" */
+	const char *skin;	/* users: own skin, else the domain's; or "" */
 	int64_t domain_id;	/* users: their domain; others: 0 */
 };
 

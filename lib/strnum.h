@@ -4,7 +4,9 @@
  * strnum.h - strict decimal number parsing.
  *
  * The whole string must be digits (no sign, no spaces, no trailing text) and
- * fit the type. On error -1 is returned and *num_r is left untouched.
+ * fit the type; str_to_int64 alone also takes a leading '-', so callers
+ * wanting an id check that it is positive. On error -1 is returned and
+ * *num_r is left untouched.
  */
 #include <stdint.h>
 

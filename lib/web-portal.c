@@ -24,6 +24,7 @@
 #include "web-portal.h"
 #include "web-req.h"
 #include "web-session.h"
+#include "web-skin.h"
 
 #define WEB_LOGIN_MAX 320	/* an address: 64 + @ + 255 */
 #define WEB_PASSWORD_MAX 1024
@@ -166,6 +167,16 @@ static void choose_language(struct web_req *req)
 	}
 }
 
+/* choose_skin - the users' portal is shown in the user's skin (the
+ * default before login); the others have none */
+static void choose_skin(struct web_req *req)
+{
+	if (req->app->role != AUTH_ROLE_USER)
+		return;
+	web_skin_apply(req->hdf, req->app->name, req->session != NULL ?
+		       req->session->principal.skin : NULL);
+}
+
 void web_portal_handle(struct web_req *req)
 {
 	struct form_limits limits = web_limits();
@@ -176,6 +187,7 @@ void web_portal_handle(struct web_req *req)
 	int status;
 
 	choose_language(req);
+	choose_skin(req);
 	set_common(req);
 	if (strcmp(req->method, "GET") == 0 ||
 	    strcmp(req->method, "HEAD") == 0) {
@@ -233,6 +245,7 @@ void web_portal_handle(struct web_req *req)
 		return;
 	}
 	choose_language(req);
+	choose_skin(req);
 	set_common(req);
 	if ((page->flags & PAGE_AUTH) && req->session == NULL) {
 		if (post)

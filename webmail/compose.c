@@ -53,6 +53,7 @@
 #define WM_SUBJECT_MAX 998
 #define WM_BODY_MAX (4 * 1024 * 1024)
 #define WM_IDENTITIES_MAX 100
+#define WM_TO_MAX 20000	/* bytes of a to= prefill (a group) */
 #define WM_ATTACH_MAX 100	/* attachments of one message */
 #define N_RCPTS(p) (sizeof((p)->all_rcpts) / sizeof((p)->all_rcpts[0]))
 
@@ -460,7 +461,7 @@ int wm_page_compose(struct web_req *req)
 	if (ids == NULL)
 		return web_fail(req, 503, "unavailable");
 	cf.from = nids > 0 ? ids[0].addr : NULL;
-	if (to != NULL && strlen(to) <= 1000)
+	if (to != NULL && strlen(to) <= WM_TO_MAX)
 		cf.to = to;
 	if (reply == 0 && forward == 0 && draft == 0)
 		return show(req, &cf, ids, nids, NULL, NULL, NULL, 200);

@@ -14,7 +14,9 @@
  * Preferences live in the users row: the list's page size and whether it
  * shows conversations, and whether a message with both a plain text and
  * an HTML version is read as plain text. A request that chooses one
- * (n=, view=) also keeps it.
+ * (n=, view=) also keeps it. The rest come from user_prefs (display.c):
+ * the time zone and format of dates, the preview pane, and whether the
+ * remote images of senders on remote_image_senders load by themselves.
  *
  * Every folder name and UID comes from the browser and is only ever sent
  * to the IMAP server, which answers for this user alone: another user's
@@ -45,6 +47,7 @@
 #include "mail.h"
 #include "message.h"
 #include "pool.h"
+#include "settings.h"
 #include "strnum.h"
 #include "web-cs.h"
 #include "web-form.h"
@@ -117,17 +120,6 @@ static const char *human_size(struct pool *pool, uint64_t n)
 	if (n < 1024 * 1024)
 		return p_printf(pool, "%" PRIu64 " KB", (n + 1023) / 1024);
 	return p_printf(pool, "%.1f MB", (double)n / (1024.0 * 1024.0));
-}
-
-static const char *fmt_date(struct pool *pool, time_t t)
-{
-	struct tm tm;
-	char buf[32];
-
-	if (t == 0 || localtime_r(&t, &tm) == NULL)
-		return "";
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
-	return p_strdup(pool, buf);
 }
 
 /* query_uint - a positive number from the query, or def */
@@ -354,12 +346,23 @@ static bool list_reverse(struct web_req *req)
 	return order == NULL || strcmp(order, "asc") != 0;
 }
 
-/* the user's preferences (users columns) */
+/* the user's preferences (users columns, then user_prefs: display.c) */
 struct prefs {
 	unsigned int size;	/* list_page_size */
 	bool threads;		/* list_threads */
 	bool plain;		/* read_plain */
+	const char *zone;	/* timezone, "" = the server's */
+	const char *date_format; /* prefs->'date_format', "" = ISO */
+	bool preview;		/* prefs->'preview' */
+	bool known_images;	/* prefs->'remote_images' */
 };
+
+/* fmt_date - t in the user's time zone and date format */
+static const char *fmt_date(struct pool *pool, const struct prefs *p,
+			    time_t t)
+{
+	return wm_date_text(pool, p->zone, p->date_format, t);
+}
 
 /* prefs_get - the user's preferences, after keeping those the request
  * chose: size (20, 50 or 100; anything else is no choice), threads and
@@ -375,7 +378,9 @@ static void prefs_get(struct web_req *req, unsigned int size,
 	unsigned int n;
 
 	p->size = WM_PAGE_SIZE_DEFAULT;
-	p->threads = p->plain = false;
+	p->threads = p->plain = p->preview = false;
+	p->known_images = true;
+	p->zone = p->date_format = "";
 	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
 	if (size == 20 || size == 50 || size == 100) {
 		snprintf(sz, sizeof(sz), "%u", size);
@@ -393,8 +398,13 @@ static void prefs_get(struct web_req *req, unsigned int size,
 		     "  COALESCE($4::boolean, read_plain))", 4, params) == NULL)
 		log_warn("event=webmail_pref_failed error=%s",
 			 log_quote(db_error()));
-	res = db_query(req->pool, "SELECT list_page_size, list_threads,"
-		       " read_plain FROM users WHERE id = $1::bigint", 1,
+	res = db_query(req->pool, "SELECT u.list_page_size, u.list_threads,"
+		       " u.read_plain, COALESCE(x.timezone, ''),"
+		       " COALESCE(x.prefs->>'date_format', ''),"
+		       " COALESCE(x.prefs->'preview' = 'true', false),"
+		       " COALESCE(x.prefs->'remote_images' <> 'false', true)"
+		       " FROM users u LEFT JOIN user_prefs x"
+		       " ON x.user_id = u.id WHERE u.id = $1::bigint", 1,
 		       params);
 	if (res == NULL || db_ntuples(res) != 1)
 		return;
@@ -402,6 +412,10 @@ static void prefs_get(struct web_req *req, unsigned int size,
 		p->size = n;
 	p->threads = strcmp(db_value(res, 0, 1), "t") == 0;
 	p->plain = strcmp(db_value(res, 0, 2), "t") == 0;
+	p->zone = db_value(res, 0, 3);
+	p->date_format = db_value(res, 0, 4);
+	p->preview = strcmp(db_value(res, 0, 5), "t") == 0;
+	p->known_images = strcmp(db_value(res, 0, 6), "t") == 0;
 }
 
 /* choice - "t" or "f" for a query value that is on or off, else NULL */
@@ -419,7 +433,7 @@ static const char *choice(struct web_req *req, const char *name,
 
 /* set_rows - Messages.* of the list */
 static void set_rows(struct web_req *req, const struct wm_row *rows,
-		     unsigned int n)
+		     unsigned int n, const struct prefs *prefs)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		const struct imapc_summary *m = rows[i].m;
@@ -435,7 +449,7 @@ static void set_rows(struct web_req *req, const struct wm_row *rows,
 			m->from_addr);
 		wcs_set(req->hdf, p_printf(req->pool, "%sTo", pre), m->to);
 		wcs_set(req->hdf, p_printf(req->pool, "%sDate", pre),
-			fmt_date(req->pool, m->date));
+			fmt_date(req->pool, prefs, m->date));
 		wcs_set(req->hdf, p_printf(req->pool, "%sSize", pre),
 			human_size(req->pool, m->size));
 		wcs_set(req->hdf, p_printf(req->pool, "%sSeen", pre),
@@ -565,7 +579,8 @@ int wm_page_mail(struct web_req *req)
 	wcs_set(req->hdf, "List.All", all ? "1" : "");
 	wcs_set_int(req->hdf, "List.Size", size);
 	wcs_set_pages(req->hdf, page, pages, total);
-	set_rows(req, rows, nrows);
+	set_rows(req, rows, nrows, &prefs);
+	wcs_set(req->hdf, "List.Preview", prefs.preview ? "1" : "");
 	wcs_set(req->hdf, "List.Extra", extra);
 	if (form_error != NULL)
 		wcs_set(req->hdf, "Page.FormError", form_error);
@@ -728,7 +743,7 @@ int wm_page_read(struct web_req *req)
 		msg.html != NULL ? "1" : "");
 	wcs_set(req->hdf, "Msg.Plain", plain ? "1" : "");
 	/* remote images: asked for this message, or always for its sender */
-	trusted = msg.html != NULL && !plain &&
+	trusted = msg.html != NULL && !plain && prefs.known_images &&
 		images_sender(req, msg.from_addr) > 0;
 	wcs_set(req->hdf, "Msg.Images", trusted ||
 		form_get(&req->query, "images") != NULL ? "1" : "");
@@ -743,7 +758,7 @@ int wm_page_read(struct web_req *req)
 	wcs_set(req->hdf, "Msg.FromAddr", msg.from_addr);
 	wcs_set(req->hdf, "Msg.To", msg.to);
 	wcs_set(req->hdf, "Msg.Cc", msg.cc);
-	wcs_set(req->hdf, "Msg.Date", fmt_date(req->pool, msg.date));
+	wcs_set(req->hdf, "Msg.Date", fmt_date(req->pool, &prefs, msg.date));
 	wcs_set(req->hdf, "Msg.Html", msg.html != NULL && !plain ? "1" : "");
 	wcs_set(req->hdf, "Msg.FromOk", strchr(msg.from_addr, '@') != NULL &&
 		strlen(msg.from_addr) <= WM_SENDER_MAX ? "1" : "");

@@ -68,5 +68,15 @@ int wm_action_popfetch(struct web_req *req);
 /* addressbook.c */
 int wm_page_addressbook(struct web_req *req);
 int wm_page_source(struct web_req *req);
+/* contacts.c */
+int wm_page_contacts(struct web_req *req);
+int wm_action_contact_new(struct web_req *req);
+int wm_page_contact_edit(struct web_req *req);
+int wm_action_contact_edit(struct web_req *req);
+int wm_action_contact_delete(struct web_req *req);
+int wm_page_contact_group(struct web_req *req);
+int wm_action_contact_groups(struct web_req *req);
+int wm_action_contact_import(struct web_req *req);
+int wm_page_contact_export(struct web_req *req);
 
 #endif

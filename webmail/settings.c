@@ -9,6 +9,7 @@
 
 #include <inttypes.h>
 
+#include "auth.h"
 #include "db.h"
 #include "log.h"
 #include "pool.h"
@@ -27,6 +28,27 @@ int wm_settings_fail(struct web_req *req, const char *what)
 		  what, log_quote(req->session->principal.login),
 		  log_quote(db_error()));
 	return web_fail(req, 503, "unavailable");
+}
+
+int wm_settings_audit(struct web_req *req, const char *action,
+		      const char *detail)
+{
+	const struct auth_principal *me = &req->session->principal;
+	const char *params[7];
+
+	params[0] = auth_role_name(AUTH_ROLE_USER);
+	params[1] = me->login;
+	params[2] = req->client_ip;
+	params[3] = action;
+	params[4] = me->login;
+	params[5] = detail;
+	params[6] = p_printf(req->pool, "%" PRId64, me->domain_id);
+	if (db_query(req->pool, "INSERT INTO audit_log (actor_role, actor,"
+		     " client_ip, action, object, detail, domain_id)"
+		     " VALUES ($1, $2, $3, $4, $5, $6, $7::bigint)",
+		     7, params) == NULL)
+		return -1;
+	return 0;
 }
 
 /* wm_page_settings - GET /settings */

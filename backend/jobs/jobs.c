@@ -199,7 +199,12 @@ int jobs_run_once(void)
 		     "  now() - make_interval(secs => $2::int))",
 		     2, params) == NULL ||
 	    db_query(pool, "DELETE FROM login_failures"
-		     " WHERE at < now() - interval '1 day'", 0, NULL) == NULL)
+		     " WHERE at < now() - interval '1 day'", 0, NULL) == NULL ||
+	    /* a link expires at most a minute after its nonce was used,
+	       so an older nonce can never be presented in time again */
+	    db_query(pool, "DELETE FROM sso_nonces"
+		     " WHERE used_at < now() - interval '1 hour'", 0,
+		     NULL) == NULL)
 		rows = -1;
 	if (rows > 0 || files > 0 || tmp_removed > 0)
 		log_info("event=blob_gc rows=%d files=%d tmp=%u", rows, files,

@@ -6,9 +6,11 @@
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title><?cs var:Page.Title ?> · <?cs var:Lang.portal[Page.Portal] ?> · <?cs var:Lang.product ?></title>
 <link rel="stylesheet" href="<?cs var:Page.Static ?>/css/mailhive.css">
+<?cs if:Page.Skin ?><link rel="stylesheet" href="<?cs var:Page.Static ?>/css/skin-<?cs var:Page.Skin ?>.css" id="skin-css">
+<?cs include:"skin.cs" ?><?cs /if ?>
 <?cs if:Page.Script ?><script src="<?cs var:Page.Static ?>/js/<?cs var:Page.Script ?>" defer></script><?cs /if ?>
 </head>
-<body class="portal-<?cs var:Page.Portal ?>">
+<body class="portal-<?cs var:Page.Portal ?><?cs if:Page.Skin ?> skin-<?cs var:Page.Skin ?><?cs /if ?>">
 <header class="topbar">
   <a class="brand" href="<?cs var:Page.Base ?>/"><?cs var:Lang.product ?> <span class="portal-name"><?cs var:Lang.portal[Page.Portal] ?></span></a>
 <?cs if:Session.Login ?>

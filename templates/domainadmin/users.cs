@@ -7,7 +7,9 @@
 <?cs call:domain_bar() ?>
 <?cs call:notice() ?>
   <h1><?cs var:Lang.domainadmin.users.title ?> <span class="count" id="total"><?cs var:List.Total ?></span></h1>
-  <p class="toolbar"><a href="<?cs var:Page.Base ?>/users/new?d=<?cs var:Domain.Enc ?>" id="add-user"><?cs var:Lang.domainadmin.users.add ?></a></p>
+  <p class="toolbar"><a href="<?cs var:Page.Base ?>/users/new?d=<?cs var:Domain.Enc ?>" id="add-user"><?cs var:Lang.domainadmin.users.add ?></a>
+    · <a href="<?cs var:Page.Base ?>/users/import?d=<?cs var:Domain.Enc ?>" id="import-users"><?cs var:Lang.domainadmin.users.import ?></a>
+    · <a href="<?cs var:Page.Base ?>/users.csv?d=<?cs var:Domain.Enc ?>&amp;q=<?cs var:List.QEnc ?>&amp;status=<?cs var:List.Status ?>&amp;sort=<?cs var:List.Sort ?>&amp;order=<?cs var:List.Order ?>" id="export-users" download><?cs var:Lang.domainadmin.users.export ?></a></p>
   <form class="search" method="get" action="<?cs var:Page.Base ?>/users" role="search" id="user-search">
     <input type="hidden" name="d" value="<?cs var:Domain.Name ?>">
     <input type="search" name="q" value="<?cs var:List.Q ?>" maxlength="200" placeholder="<?cs var:Lang.domainadmin.users.search ?>" aria-label="<?cs var:Lang.domainadmin.users.search ?>">

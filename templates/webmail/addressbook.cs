@@ -1,9 +1,11 @@
 <?cs # The group address book of the user's domain, read-only: search,
      sort, pages. ?>
+<?cs include:"contacts-macros.cs" ?>
 <?cs set:Page.Title = Lang.addressbook.title ?>
-<?cs set:Page.Nav = "addressbook" ?>
+<?cs set:Page.Nav = "contacts" ?>
 <?cs include:"header.cs" ?>
 <section class="home manage-folders" id="addressbook-page">
+<?cs call:ct_tabs("addressbook") ?>
   <h1><?cs var:Lang.addressbook.title ?> <span class="count" id="total"><?cs var:List.Total ?></span></h1>
   <p><?cs var:Lang.addressbook.readonly ?></p>
   <form class="search" method="get" action="<?cs var:Page.Base ?>/addressbook" role="search" id="book-search">

@@ -74,7 +74,7 @@
 <?cs /if ?>
 <?cs def:sortlink(key) ?><a href="<?cs var:Page.Base ?>/mail?f=<?cs var:List.FolderEncoded ?>&amp;q=<?cs var:List.QEncoded ?>&amp;in=<?cs var:List.In ?><?cs var:List.Extra ?>&amp;n=<?cs var:List.Size ?>&amp;sort=<?cs var:key ?>&amp;order=<?cs if:List.Sort == key && List.Order == "desc" ?>asc<?cs else ?>desc<?cs /if ?>"<?cs if:List.Sort == key ?> class="sorted <?cs var:List.Order ?>"<?cs /if ?>><?cs var:Lang.mail[key] ?></a><?cs /def ?>
 <?cs def:sorthead(key) ?><?cs if:List.Threads && key != "date" ?><?cs var:Lang.mail[key] ?><?cs else ?><?cs call:sortlink(key) ?><?cs /if ?><?cs /def ?>
-    <table class="messages<?cs if:List.Threads ?> threads<?cs /if ?><?cs if:List.All ?> all<?cs /if ?>" id="messages">
+    <table class="messages<?cs if:List.Threads ?> threads<?cs /if ?><?cs if:List.All ?> all<?cs /if ?><?cs if:List.Preview ?> with-preview<?cs /if ?>" id="messages">
       <thead><tr>
 <?cs if:!List.All ?>        <th class="sel"><input type="checkbox" id="select-all" aria-label="<?cs var:Lang.mail.select_all ?>"></th>
 <?cs /if ?>        <th class="flags"><span class="sr"><?cs var:Lang.mail.flags ?></span></th>

@@ -9,75 +9,36 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { env, ALICE, NAV, openBrowser, login } from './browser.mjs';
 import { Smtp } from './smtp.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const baseUrl = (process.env.MH_BASE_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const smtpPort = Number(process.env.MH_SMTP_PORT || 0);
-const alicePassword = process.env.MH_ALICE_PASSWORD;
-const screenshotDir = process.env.MH_SCREENSHOT_DIR || join(here, 'screenshots');
-const executablePath = process.env.MH_CHROMIUM || '/usr/bin/chromium';
-const ALICE = 'alice@example.test';
-const NAV = { timeout: 30000, waitUntil: 'load' };
+const { baseUrl, smtpPort, screenshotDir } = env;
 const tag = randomBytes(4).toString('hex');
 const contactName = `Carol Tester ${tag}`;
 const contactAddr = `carol-${tag}@outside.test`;
 
-let userDataDir;
-let context;
+let browser;
 let page;
 let workDir;
-const pageErrors = [];   // script errors and console errors of our pages
 
 before(async () => {
-  assert.ok(alicePassword, 'MH_ALICE_PASSWORD is not set');
+  assert.ok(env.alicePassword, 'MH_ALICE_PASSWORD is not set');
   assert.ok(smtpPort > 0, 'MH_SMTP_PORT is not set');
-  mkdirSync(screenshotDir, { recursive: true });
-  userDataDir = mkdtempSync(join(tmpdir(), 'mailhive-e2e-'));
   workDir = mkdtempSync(join(tmpdir(), 'mailhive-e2e-files-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-      '--proxy-server=http://127.0.0.1:9', '--proxy-bypass-list=<-loopback>;127.0.0.1'],
-    locale: 'en-US',
-    viewport: { width: 1280, height: 800 },
-    timeout: 60000,
-  });
-  context.setDefaultTimeout(30000);
-  page = context.pages()[0] || await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  page.on('console', (m) => {
-    // failed loads are reported with their address below
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource'))
-      pageErrors.push(m.text());
-  });
-  page.on('response', (r) => {
-    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico'))
-      pageErrors.push(`${r.status()} ${r.url()}`);
-  });
-  const resp = await page.goto(`${baseUrl}/login`, NAV);
-  assert.equal(resp.status(), 200);
-  await page.fill('input[name="username"]', ALICE);
-  await page.fill('input[name="password"]', alicePassword);
-  await Promise.all([
-    page.waitForURL((u) => !u.pathname.endsWith('/login')),
-    page.locator('form[action$="/login"] button').first().click(),
-  ]);
-  await page.locator('#whoami').waitFor({ timeout: 15000 });
+  browser = await openBrowser();
+  page = browser.page;
+  await login(page, '', ALICE, env.alicePassword);
 });
 
 after(async () => {
-  assert.deepEqual(pageErrors, [], 'errors in the pages');
-  if (context) await context.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   if (workDir) rmSync(workDir, { recursive: true, force: true });
+  if (!browser) return;
+  await browser.close();
+  assert.deepEqual(browser.errors, [], 'errors in the pages');
 });
 
 // the href of the list row whose subject is subject, waiting for it

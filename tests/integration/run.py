@@ -112,11 +112,13 @@ def run_e2e(args):
         env["MH_BASE_URL"] = inst.base_url
         env["MH_ALICE_PASSWORD"] = inst.password_of("alice@example.test")
         env["MH_SMTP_PORT"] = str(inst.smtp_port)
+        env["MH_DOMAINADMIN_LOGIN"], env["MH_DOMAINADMIN_PASSWORD"] = \
+            inst.login_of("domainadmin")
         env.setdefault("MH_SCREENSHOT_DIR", os.path.join(harness.ROOT, "tests/e2e/screenshots"))
         rc = subprocess.run(["node", "--test", "tests/e2e/"], cwd=harness.ROOT,
                             env=env, stdin=subprocess.DEVNULL, timeout=600).returncode
         if rc != 0:
-            for name in ("webmail.log", "nginx-error.log"):
+            for name in ("webmail.log", "domainadmin.log", "nginx-error.log"):
                 print("--- %s ---\n%s" % (name, inst.log_tail(name)))
     finally:
         reports = inst.stop(keep=args.keep)

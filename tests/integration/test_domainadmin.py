@@ -243,7 +243,7 @@ class OverviewTest(DomainAdminCase):
         aid = int(self.val("INSERT INTO aliases (address, domain_id, kind, target_user_id) VALUES"
                            " (%s, %d, 'alias', %d) RETURNING id"
                            % (lit("al@" + dom), self.domain_id(dom), uid)))
-        for path in ("/", "/users", "/users/new", "/users/edit?id=%d" % uid,
+        for path in ("/", "/users", "/users/new", "/users/import", "/users/edit?id=%d" % uid,
                      "/users/delete?id=%d" % uid, "/aliases", "/aliases/edit?id=%d" % aid,
                      "/audit"):
             for lang, word in (("en-US", "Sign out"), ("zh-CN", "退出")):
