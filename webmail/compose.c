@@ -54,6 +54,7 @@
 #define WM_BODY_MAX (4 * 1024 * 1024)
 #define WM_IDENTITIES_MAX 100
 #define WM_TO_MAX 20000	/* bytes of a to= prefill (a group) */
+#define WM_SIGNATURE_MAX 2000	/* characters */
 #define WM_ATTACH_MAX 100	/* attachments of one message */
 #define N_RCPTS(p) (sizeof((p)->all_rcpts) / sizeof((p)->all_rcpts[0]))
 
@@ -137,6 +138,35 @@ static const struct identity *find_identity(const struct identity *ids,
 	return NULL;
 }
 
+/* signature - the user's signature, "" when none or on a database
+ * error (a message is not refused for want of it) */
+static const char *signature(struct web_req *req)
+{
+	const char *params[1];
+	char user[32];
+	PGresult *res;
+
+	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
+	params[0] = user;
+	res = db_query(req->pool, "SELECT signature FROM user_prefs"
+		       " WHERE user_id = $1::bigint", 1, params);
+	if (res == NULL || PQntuples(res) != 1)
+		return "";
+	return p_strdup(req->pool, PQgetvalue(res, 0, 0));
+}
+
+/* with_signature - text with the signature block ("-- " line, RFC 3676)
+ * where the user writes: under the new text, above a quote */
+static const char *with_signature(struct web_req *req, const char *text)
+{
+	const char *sig = signature(req);
+
+	if (sig[0] == '\0')
+		return text;
+	return p_printf(req->pool, "\n\n-- \n%s%s", sig,
+			text != NULL ? text : "");
+}
+
 /* ---- reading the original ---------------------------------------------- */
 
 /* fetch_raw_parsed - message uid of folder raw, parsed, and its bytes
@@ -171,6 +201,18 @@ static int fetch_parsed(struct web_req *req, struct imapc *c,
 			const char **error_r)
 {
 	return fetch_raw_parsed(req, c, raw, uid, msg, NULL, NULL, error_r);
+}
+
+/* lf_only - text with CRLF as LF (what a textarea sends) */
+static const char *lf_only(struct pool *pool, const char *text)
+{
+	char *out = p_strdup(pool, text), *o = out;
+
+	for (const char *p = out; *p != '\0'; p++)
+		if (!(*p == '\r' && p[1] == '\n'))
+			*o++ = *p;
+	*o = '\0';
+	return out;
 }
 
 /* human_size - "812 B", "12 KB", "3.4 MB" */
@@ -463,8 +505,10 @@ int wm_page_compose(struct web_req *req)
 	cf.from = nids > 0 ? ids[0].addr : NULL;
 	if (to != NULL && strlen(to) <= WM_TO_MAX)
 		cf.to = to;
-	if (reply == 0 && forward == 0 && draft == 0)
+	if (reply == 0 && forward == 0 && draft == 0) {
+		cf.body = with_signature(req, "");
 		return show(req, &cf, ids, nids, NULL, NULL, NULL, 200);
+	}
 
 	c = wm_connect_with_folders(req, &f, &nf);
 	if (c == NULL)
@@ -489,11 +533,13 @@ int wm_page_compose(struct web_req *req)
 	if (reply != 0) {
 		prefill_reply(req, &cf, &msg, folder, reply,
 			      form_get(&req->query, "all") != NULL, ids, nids);
+		cf.body = with_signature(req, cf.body);
 	} else if (forward != 0) {
 		const char *as = form_get(&req->query, "as");
 
 		prefill_forward(req, &cf, &msg, folder, forward,
 				as != NULL && strcmp(as, "attachment") == 0);
+		cf.body = with_signature(req, cf.body);
 		src = &msg;
 	} else {
 		prefill_draft(req, &cf, &msg, folder, draft);
@@ -1071,4 +1117,53 @@ int wm_page_suggest(struct web_req *req)
 	if (buf_append(req->body, out->data, out->len) < 0)
 		return web_fail(req, 500, "internal");
 	return 0;
+}
+
+/* ---- the signature ------------------------------------------------------ */
+
+static int show_signature(struct web_req *req, const char *text,
+			  const char *error, int status)
+{
+	wcs_set(req->hdf, "Signature", text);
+	if (error != NULL)
+		wcs_set(req->hdf, "Page.FormError", error);
+	else if (form_get(&req->query, "done") != NULL)
+		wcs_set(req->hdf, "Page.Done", "1");
+	return web_render(req, status, "settings-signature.cs");
+}
+
+/* wm_page_signature - GET /settings/signature */
+int wm_page_signature(struct web_req *req)
+{
+	return show_signature(req, signature(req), NULL, 200);
+}
+
+/* wm_action_signature - POST /settings/signature: signature (plain
+ * text, at most WM_SIGNATURE_MAX characters; "" for none) */
+int wm_action_signature(struct web_req *req)
+{
+	const char *text = form_get(&req->post, "signature");
+	const char *params[2];
+	char user[32];
+	size_t chars = 0;
+
+	if (text == NULL)
+		text = "";
+	for (const char *p = text; *p != '\0'; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			chars++;
+	if (chars > WM_SIGNATURE_MAX)
+		return show_signature(req, text, "long", 422);
+	snprintf(user, sizeof(user), "%" PRId64, req->session->principal.id);
+	params[0] = user;
+	params[1] = lf_only(req->pool, text);
+	if (db_query(req->pool, "INSERT INTO user_prefs (user_id, signature)"
+		     " VALUES ($1::bigint, $2) ON CONFLICT (user_id) DO UPDATE"
+		     " SET signature = EXCLUDED.signature, updated_at = now()",
+		     2, params) == NULL) {
+		log_error("event=webmail_signature_failed error=%s",
+			  log_quote(db_error()));
+		return web_fail(req, 503, "unavailable");
+	}
+	return web_redirect(req, "/settings/signature?done=1");
 }

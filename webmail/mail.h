@@ -59,6 +59,8 @@ int wm_action_images(struct web_req *req);
 int wm_page_compose(struct web_req *req);
 int wm_action_compose(struct web_req *req);
 int wm_page_suggest(struct web_req *req);
+int wm_page_signature(struct web_req *req);
+int wm_action_signature(struct web_req *req);
 /* folders.c */
 int wm_page_folders(struct web_req *req);
 int wm_action_folders(struct web_req *req);

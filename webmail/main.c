@@ -52,6 +52,8 @@ static const struct web_page wm_pages[] = {
 	{ "/contacts/export", wm_page_contact_export, NULL, PAGE_AUTH },
 	{ "/mail/compose", wm_page_compose, wm_action_compose, PAGE_AUTH },
 	{ "/mail/suggest", wm_page_suggest, NULL, PAGE_AUTH },
+	{ "/settings/signature", wm_page_signature, wm_action_signature,
+	  PAGE_AUTH },
 	{ "/mail/scheduled", wm_page_scheduled, wm_action_scheduled,
 	  PAGE_AUTH },
 	{ "/settings/pop", wm_page_popfetch, wm_action_popfetch, PAGE_AUTH },

@@ -10,6 +10,7 @@
     <li><a href="<?cs var:Page.Base ?>/settings/vacation"><?cs var:Lang.settings.vacation.title ?></a></li>
     <li><a href="<?cs var:Page.Base ?>/settings/pop"><?cs var:Lang.popfetch.title ?></a></li>
     <li><a href="<?cs var:Page.Base ?>/settings/display"><?cs var:Lang.prefs.display.title ?></a></li>
+    <li><a href="<?cs var:Page.Base ?>/settings/signature"><?cs var:Lang.compose.signature.title ?></a></li>
     <li><a href="<?cs var:Page.Base ?>/settings/password"><?cs var:Lang.prefs.password.title ?></a></li>
     <li><a href="<?cs var:Page.Base ?>/settings/spam"><?cs var:Lang.prefs.spam.title ?></a></li>
     <li><a href="<?cs var:Page.Base ?>/settings/sessions"><?cs var:Lang.prefs.sessions.title ?></a></li>

@@ -123,3 +123,61 @@ test('a reply saved as a draft is opened again and sent', async () => {
   // the answered message carries the answered mark in the list
   await page.goto(`${baseUrl}/mail?f=INBOX`, NAV);
 });
+
+test('a message scheduled for later waits in Scheduled and is cancelled', async () => {
+  const subject = `later ${tag}`;
+  await page.goto(`${baseUrl}/mail/compose`, NAV);
+  await page.fill('#c-to', ALICE);
+  await page.fill('#c-subject', subject);
+  await page.fill('#c-body', 'Not yet.');
+  // two hours from now, as the picker takes it (the browser's own zone)
+  const at = new Date(Date.now() + 2 * 3600 * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  const local = `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}` +
+    `T${pad(at.getHours())}:${pad(at.getMinutes())}`;
+  await page.fill('#c-send-at', local);
+  assert.ok(await page.locator('#c-tz').inputValue(), 'the time zone was not filled in');
+  await Promise.all([
+    page.waitForURL(/\/mail\/scheduled\?done=scheduled/),
+    page.locator('#c-schedule-button').click(),
+  ]);
+  const row = page.locator('#scheduled-table tr', { hasText: subject });
+  await row.waitFor();
+  assert.equal((await row.locator('td.at').innerText()).slice(-5),
+    `${pad(at.getHours())}:${pad(at.getMinutes())}`);
+  await page.screenshot({ path: join(screenshotDir, 'scheduled.png') });
+  await Promise.all([
+    page.waitForURL(/done=cancel/),
+    row.locator('button[value="cancel"]').click(),
+  ]);
+  assert.equal(await page.locator('#scheduled-table tr', { hasText: subject }).count(), 0);
+});
+
+test('a filter made in settings acts on the next delivery', async () => {
+  const subject = `filtered ${tag}`;
+  await page.goto(`${baseUrl}/settings/filters`, NAV);
+  await Promise.all([page.waitForURL(/filters\/edit/), page.locator('#filter-new').click()]);
+  await page.fill('#filter-form input[name="name"]', `flag ${tag}`);
+  await page.selectOption('#filter-form select[name="c_field.0"]', 'subject');
+  await page.selectOption('#filter-form select[name="c_op.0"]', 'contains');
+  await page.fill('#filter-form input[name="c_value.0"]', `filtered ${tag}`);
+  await page.check('#filter-form input[name="a_flag"]');
+  await page.check('#filter-form input[name="a_seen"]');
+  await Promise.all([
+    page.waitForURL((u) => u.pathname.endsWith('/settings/filters')),
+    page.locator('#filter-form button[type="submit"]').first().click(),
+  ]);
+  assert.match(await page.locator('body').innerText(), new RegExp(`flag ${tag}`));
+  const smtp = new Smtp('127.0.0.1', smtpPort);
+  await smtp.open();
+  await smtp.send('someone@outside.test', ALICE, [
+    'From: Someone <someone@outside.test>', `To: ${ALICE}`, `Subject: ${subject}`,
+    `Message-ID: <${tag}-filtered@outside.test>`, 'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8', '', 'Flag me.', ''].join('\r\n'));
+  await smtp.close();
+  await rowHref('INBOX', subject);
+  const tr = page.locator('tr[data-uid]', { hasText: subject }).first();
+  const cls = (await tr.getAttribute('class')) || '';
+  assert.match(cls, /\bflagged\b/);
+  assert.doesNotMatch(cls, /\bunread\b/);
+});

@@ -318,6 +318,38 @@ class ComposeTest(ComposeCase):
         self.assertEqual(r.status, 303)
         self.assertIn("\\Answered", self.messages(a, apw)[0][1])
 
+    def test_signature_under_new_text_and_above_quotes(self):
+        import html as htmlmod
+        a, apw, c = self.user("sig")
+        r = c.get("/settings/signature")
+        self.assertEqual(r.status, 200)
+        csrf = find_form(r.text, "/settings/signature")["inputs"]["_csrf"]
+        sig = "Wang Fang 王芳\r\nSales, Example Ltd."
+        r = c.post("/settings/signature", {"_csrf": csrf, "signature": sig})
+        self.assertEqual(loc(r), "/settings/signature?done=1")
+        self.assertEqual(self.inst.psql_value(
+            "SELECT signature FROM user_prefs p JOIN users u ON u.id = p.user_id"
+            " WHERE u.address = %s" % harness.sql_literal(a)),
+            "Wang Fang 王芳\nSales, Example Ltd.")
+        r, inputs = self.form(c)
+        body = htmlmod.unescape(re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>',
+                                          r.text, re.S).group(1))
+        self.assertEqual(body, "\n\n-- \nWang Fang 王芳\nSales, Example Ltd.")
+        deliver(self.inst, a, simple("Ask", body="A question?\n"))
+        wait_count(self.inst, a, 1)
+        uid = self.messages(a, apw)[0][0]
+        r, inputs = self.form(c, "/mail/compose?reply=%d&folder=INBOX" % uid)
+        body = htmlmod.unescape(re.search(r'<textarea name="body"[^>]*>(.*?)</textarea>',
+                                          r.text, re.S).group(1))
+        self.assertLess(body.index("-- \nWang Fang"), body.index("> A question?"))
+        # too long, and without the token
+        r = c.post("/settings/signature", {"_csrf": csrf, "signature": "x" * 2001})
+        self.assertEqual(r.status, 422)
+        self.assertIn("2000", element_text(r.text, "form-error"))
+        r = c.post("/settings/signature", {"signature": "evil"})
+        self.assertEqual(r.status, 403)
+        self.assertIn("Wang Fang", c.get("/settings/signature").text)
+
     # ---- refusals ------------------------------------------------------------
 
     def test_bad_input_keeps_the_form(self):
