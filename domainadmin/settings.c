@@ -58,6 +58,7 @@
 #include "web-form.h"
 #include "web-i18n.h"
 #include "web-req.h"
+#include "web-skin.h"
 #include "web-session.h"
 
 #define SET_CHOICES_MAX 50		/* languages or skins listed */
@@ -103,8 +104,8 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* list_dir - the names in dir/sub that pass name_ok, sorted; suffix is
- * the file name's required ending (removed), NULL for directories */
+/* list_dir - the names of the files in dir/sub that end in suffix
+ * (removed) and pass name_ok, sorted */
 static unsigned int list_dir(struct pool *pool, const char *sub,
 			     const char *suffix, const char **names)
 {
@@ -117,21 +118,15 @@ static unsigned int list_dir(struct pool *pool, const char *sub,
 		return 0;
 	while ((e = readdir(d)) != NULL && n < SET_CHOICES_MAX) {
 		char *name = p_strdup(pool, e->d_name);
-		size_t len = strlen(name);
+		size_t len = strlen(name), sl = strlen(suffix);
 
 		if (name[0] == '.')
 			continue;
-		if (suffix != NULL) {
-			size_t sl = strlen(suffix);
-
-			if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
-				continue;
-			if (len <= sl || strcmp(name + len - sl, suffix) != 0)
-				continue;
-			name[len - sl] = '\0';
-		} else if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN) {
+		if (e->d_type != DT_REG && e->d_type != DT_UNKNOWN)
 			continue;
-		}
+		if (len <= sl || strcmp(name + len - sl, suffix) != 0)
+			continue;
+		name[len - sl] = '\0';
 		if (name_ok(name))
 			names[n++] = name;
 	}
@@ -263,7 +258,8 @@ static void set_form(struct web_req *req, const struct settings *s)
 static int show(struct web_req *req, const struct dadm_domain *dom,
 		int status)
 {
-	const char *langs[SET_CHOICES_MAX], *skins[SET_CHOICES_MAX];
+	const char *langs[SET_CHOICES_MAX];
+	const char *const *skins;
 	unsigned int nl, ns;
 	struct settings_row row;
 	uint64_t max;
@@ -279,7 +275,7 @@ static int show(struct web_req *req, const struct dadm_domain *dom,
 		dadm_setf(req, p_printf(req->pool, "Languages.%u.Name", i),
 			  "%s", language_name(req->pool, langs[i]));
 	}
-	ns = list_dir(req->pool, "skins", NULL, skins);
+	skins = web_skins(&ns);
 	for (unsigned int i = 0; i < ns; i++)
 		dadm_setf(req, p_printf(req->pool, "Skins.%u", i), "%s",
 			  skins[i]);
@@ -357,9 +353,9 @@ static bool read_mb(const char *typed, uint64_t *bytes_r)
 static void read_form(struct save_ctx *c, const struct settings_row *row)
 {
 	struct web_req *req = c->req;
-	const char *langs[SET_CHOICES_MAX], *skins[SET_CHOICES_MAX];
+	const char *langs[SET_CHOICES_MAX];
 	const char *v;
-	unsigned int nl, ns, n;
+	unsigned int nl, n;
 	uint64_t max;
 
 	wcs_set(req->hdf, "Form.Set", "1");
@@ -373,8 +369,9 @@ static void read_form(struct save_ctx *c, const struct settings_row *row)
 	v = form_get(&req->post, "skin");
 	c->s.skin = v != NULL ? v : "";
 	wcs_set(req->hdf, "Form.Skin", c->s.skin);
-	ns = list_dir(req->pool, "skins", NULL, skins);
-	if (!among(c->s.skin, skins, ns))
+	/* the skins webmail knows, so that a domain's default is one it
+	 * can show */
+	if (c->s.skin[0] != '\0' && !web_skin_known(c->s.skin))
 		field_error(c, "skin", "skin_bad");
 
 	v = form_get(&req->post, "spam_level");

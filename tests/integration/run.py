@@ -10,8 +10,9 @@ instance (harness.Instance), runs the tests, stops the instance and prints
 `integration: N passed, N failed` as the last line.
 
 With --e2e: starts an instance, runs `node --test tests/e2e/` with
-MH_BASE_URL, MH_SMTP_PORT, MH_ALICE_PASSWORD and MH_SCREENSHOT_DIR set, and
-stops it.
+MH_BASE_URL, MH_SMTP_PORT, MH_ALICE_PASSWORD, MH_DOMAINADMIN_LOGIN,
+MH_DOMAINADMIN_PASSWORD and MH_SCREENSHOT_DIR set (tests/e2e/browser.mjs
+reads them), and stops it.
 
 The exit status is non-zero when anything failed.
 """
