@@ -132,6 +132,25 @@ static int mail(struct web_req *req, const struct dadm_domain *dom)
 	return 0;
 }
 
+/* quarantined - Stats.TodaySpam and Stats.TodayVirus: messages of the
+ * domain held in quarantine today, by reason */
+static int quarantined(struct web_req *req, const struct dadm_domain *dom)
+{
+	const char *params[1] = { dom->id };
+	PGresult *res;
+
+	res = db_query(req->pool, "SELECT"
+		" count(*) FILTER (WHERE reason = 'spam'),"
+		" count(*) FILTER (WHERE reason = 'virus')"
+		" FROM quarantine WHERE domain_id = $1::bigint"
+		" AND at >= date_trunc('day', now())", 1, params);
+	if (res == NULL || db_ntuples(res) != 1)
+		return -1;
+	wcs_set(req->hdf, "Stats.TodaySpam", db_value(res, 0, 0));
+	wcs_set(req->hdf, "Stats.TodayVirus", db_value(res, 0, 1));
+	return 0;
+}
+
 /* dadm_page_overview - GET / */
 int dadm_page_overview(struct web_req *req)
 {
@@ -139,7 +158,8 @@ int dadm_page_overview(struct web_req *req)
 
 	if (dom == NULL)
 		return 0;
-	if (users_and_quota(req, dom) < 0 || mail(req, dom) < 0)
+	if (users_and_quota(req, dom) < 0 || mail(req, dom) < 0 ||
+	    quarantined(req, dom) < 0)
 		return dadm_unavailable(req);
 	return web_render(req, 200, "home.cs");
 }

@@ -30,6 +30,8 @@
     <dt><?cs var:Lang.domainadmin.overview.today_in ?></dt><dd id="today-in"><?cs var:Stats.TodayIn ?></dd>
     <dt><?cs var:Lang.domainadmin.overview.today_out ?></dt><dd id="today-out"><?cs var:Stats.TodayOut ?></dd>
     <dt><?cs var:Lang.domainadmin.overview.today_failed ?></dt><dd id="today-failed"><?cs var:Stats.TodayFailed ?></dd>
+    <dt><?cs var:Lang.domainadmin.overview.today_spam ?></dt><dd id="today-spam"><?cs var:Stats.TodaySpam ?></dd>
+    <dt><?cs var:Lang.domainadmin.overview.today_virus ?></dt><dd id="today-virus"><?cs var:Stats.TodayVirus ?></dd>
     <dt><?cs var:Lang.domainadmin.overview.week_in ?></dt><dd id="week-in"><?cs var:Stats.WeekIn ?></dd>
     <dt><?cs var:Lang.domainadmin.overview.week_out ?></dt><dd id="week-out"><?cs var:Stats.WeekOut ?></dd>
     <dt><?cs var:Lang.domainadmin.overview.week_failed ?></dt><dd id="week-failed"><?cs var:Stats.WeekFailed ?></dd>

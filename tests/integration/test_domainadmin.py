@@ -190,6 +190,12 @@ class OverviewTest(DomainAdminCase):
                           % (did, direction, outcome, ago))
         self.inst.psql("INSERT INTO mail_events (domain_id, direction, outcome, at) VALUES "
                        + ", ".join(ev))
+        # held today: 2 spam and 1 virus; yesterday's and another domain's do not count
+        other = self.domain_id(self.domain("ovq"))
+        self.inst.psql("INSERT INTO quarantine (domain_id, reason, at) VALUES"
+                       " (%d, 'spam', now()), (%d, 'spam', now()), (%d, 'virus', now()),"
+                       " (%d, 'spam', now() - interval '2 days'), (%d, 'virus', now())"
+                       % (did, did, did, did, other))
         c = self.admin(dom)
         r = self.get(c, "/?d=" + dom)
         ids = parse_page(r.text).ids
@@ -201,6 +207,8 @@ class OverviewTest(DomainAdminCase):
         self.assertEqual(ids["today-in"], "3")
         self.assertEqual(ids["today-out"], "2")
         self.assertEqual(ids["today-failed"], "2")
+        self.assertEqual(ids["today-spam"], "2")
+        self.assertEqual(ids["today-virus"], "1")
         self.assertEqual(ids["week-in"], "8")
         self.assertEqual(ids["week-out"], "2")
         self.assertEqual(ids["week-failed"], "4")
