@@ -32,7 +32,7 @@ MH_APT_RUN=(
 # ... and in addition for `./mailhive test`.
 # shellcheck disable=SC2034  # used by ./mailhive
 MH_APT_TEST=(clang libclang-rt-14-dev chromium python3 dnsmasq-base postfix swaks strace
-	dovecot-imapd dovecot-pop3d mutt isync fetchmail)
+	dovecot-imapd dovecot-pop3d mutt isync fetchmail fonts-wqy-zenhei)
 
 declare -gA MHC=()
 
