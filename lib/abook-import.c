@@ -158,6 +158,16 @@ size_t abook_lines(struct pool *pool, const char *v, const char ***items_r)
 	return n;
 }
 
+void abook_set_lines(struct pool *pool, HDF *hdf, const char *name,
+		     const char *v)
+{
+	const char **items;
+	size_t n = abook_lines(pool, v, &items);
+
+	for (size_t i = 0; i < n; i++)
+		wcs_set(hdf, p_printf(pool, "%s.%zu", name, i), items[i]);
+}
+
 /* json_list - items as a JSON array */
 static const char *json_list(struct pool *pool, const char *const *items,
 			     size_t n)

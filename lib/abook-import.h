@@ -84,6 +84,9 @@ const char *abook_joined(struct pool *pool, const char *const *items,
 			 size_t n, const char *sep);
 /* abook_lines - the lines of v (NULL is ""), empty ones left out */
 size_t abook_lines(struct pool *pool, const char *v, const char ***items_r);
+/* abook_set_lines - the lines of v as name.0, name.1, ... in hdf */
+void abook_set_lines(struct pool *pool, struct _hdf *hdf, const char *name,
+		     const char *v);
 
 struct abook_import {
 	const char *format;		/* "vcard", "csv" */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "abook.h"
+#include "abook-import.h"
 #include "db.h"
 #include "pool.h"
 #include "strnum.h"
@@ -103,30 +104,13 @@ PGresult *abook_list(struct pool *pool, const struct abook_query *q)
 			abook_sorts[si].asc, 5, params);
 }
 
-/* set_lines - the lines of v as name.0, name.1, ... */
-static void set_lines(struct pool *pool, HDF *hdf, const char *name,
-		      const char *v)
-{
-	char *copy = p_strdup(pool, v != NULL ? v : "");
-	char *save = NULL, *item;
-	int n = 0;
-
-	for (item = strtok_r(copy, "\n", &save); item != NULL;
-	     item = strtok_r(NULL, "\n", &save))
-		wcs_set(hdf, p_printf(pool, "%s.%d", name, n++), item);
-}
-
 int abook_page(struct pool *pool, HDF *hdf, const struct form *query,
 	       const char *domain_id, unsigned int per_page)
 {
-	static const struct {
-		const char *key;
-		enum abook_col col;
-	} cols[] = {
-		{ "Kind", ABOOK_COL_KIND }, { "Id", ABOOK_COL_ID },
-		{ "Name", ABOOK_COL_NAME }, { "Company", ABOOK_COL_COMPANY },
-		{ "Department", ABOOK_COL_DEPARTMENT },
-		{ "Title", ABOOK_COL_TITLE }, { "Notes", ABOOK_COL_NOTES },
+	/* in the order of enum abook_col; the lists go one a line */
+	static const char *const cols[] = {
+		"Kind", "Id", "Name", "", "", "Company", "Department",
+		"Title", "Notes", NULL
 	};
 	const char *q = form_get(query, "q");
 	const char *pg = form_get(query, "page");
@@ -153,15 +137,13 @@ int abook_page(struct pool *pool, HDF *hdf, const struct form *query,
 	if (res == NULL)
 		return -1;
 	for (int i = 0; i < db_ntuples(res); i++) {
-		const char *pre = p_printf(pool, "Book.%d.", i);
+		const char *name = p_printf(pool, "Book.%d", i);
 
-		for (size_t k = 0; k < sizeof(cols) / sizeof(cols[0]); k++)
-			wcs_set(hdf, p_printf(pool, "%s%s", pre, cols[k].key),
-				db_value(res, i, cols[k].col));
-		set_lines(pool, hdf, p_printf(pool, "%sEmails", pre),
-			  db_value(res, i, ABOOK_COL_EMAILS));
-		set_lines(pool, hdf, p_printf(pool, "%sPhones", pre),
-			  db_value(res, i, ABOOK_COL_PHONES));
+		wcs_set_row(hdf, pool, name, res, i, cols);
+		abook_set_lines(pool, hdf, p_printf(pool, "%s.Emails", name),
+				db_value(res, i, ABOOK_COL_EMAILS));
+		abook_set_lines(pool, hdf, p_printf(pool, "%s.Phones", name),
+				db_value(res, i, ABOOK_COL_PHONES));
 	}
 	wcs_set(hdf, "List.Q", q);
 	wcs_set(hdf, "List.QEnc", url_encode(pool, q));

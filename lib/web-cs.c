@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "db.h"
 #include "log.h"
 #include "pool.h"
 #include "web-cs.h"
@@ -95,6 +96,16 @@ int wcs_set_int(HDF *hdf, const char *name, long value)
 
 	snprintf(num, sizeof(num), "%ld", value);
 	return wcs_set(hdf, name, num);
+}
+
+void wcs_set_row(HDF *hdf, struct pool *pool, const char *name,
+		 const struct pg_result *res, int row,
+		 const char *const *keys)
+{
+	for (int k = 0; keys[k] != NULL; k++)
+		if (keys[k][0] != '\0')
+			wcs_set(hdf, p_printf(pool, "%s.%s", name, keys[k]),
+				db_value(res, row, k));
 }
 
 unsigned int wcs_pages(unsigned int total, unsigned int size,

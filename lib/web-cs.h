@@ -15,6 +15,8 @@
 #include "cs-wrap.h"
 
 struct buf;
+struct pg_result;
+struct pool;
 
 /* wcs_init - once per process, before fork */
 void wcs_init(void);
@@ -28,6 +30,12 @@ int wcs_read_file(HDF *hdf, const char *path);
 int wcs_copy(HDF *dst, const char *name, HDF *src);
 int wcs_set(HDF *hdf, const char *name, const char *value);
 int wcs_set_int(HDF *hdf, const char *name, long value);
+/* wcs_set_row - row of a query result as name.<key> for each of keys
+ * (NULL-terminated; keys[k] names column k, "" leaves it out); NULL
+ * values become "" */
+void wcs_set_row(HDF *hdf, struct pool *pool, const char *name,
+		 const struct pg_result *res, int row,
+		 const char *const *keys);
 /* wcs_pages - the pages total items fill at size a page (1 when there
  * are none), with *page brought within 1..that */
 unsigned int wcs_pages(unsigned int total, unsigned int size,

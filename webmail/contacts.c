@@ -95,12 +95,7 @@ static const char *id_arg(struct web_req *req, const struct form *form,
 /* set_lines - the lines of v as name.0, name.1, ... */
 static void set_lines(struct web_req *req, const char *name, const char *v)
 {
-	const char **items;
-	size_t n = abook_lines(req->pool, v, &items);
-
-	for (size_t i = 0; i < n; i++)
-		wcs_set(req->hdf, p_printf(req->pool, "%s.%zu", name, i),
-			items[i]);
+	abook_set_lines(req->pool, req->hdf, name, v);
 }
 
 /* form_refused - the message of a refused form: Lang.addressbook.err.*
@@ -178,14 +173,12 @@ static int set_groups(struct web_req *req)
 	if (res == NULL)
 		return -1;
 	for (int i = 0; i < db_ntuples(res); i++) {
-		const char *pre = p_printf(req->pool, "Groups.%d.", i);
+		static const char *const cols[] = {
+			"Id", "Name", "Count", NULL
+		};
 
-		wcs_set(req->hdf, p_printf(req->pool, "%sId", pre),
-			db_value(res, i, 0));
-		wcs_set(req->hdf, p_printf(req->pool, "%sName", pre),
-			db_value(res, i, 1));
-		wcs_set(req->hdf, p_printf(req->pool, "%sCount", pre),
-			db_value(res, i, 2));
+		wcs_set_row(req->hdf, req->pool,
+			    p_printf(req->pool, "Groups.%d", i), res, i, cols);
 	}
 	return 0;
 }
@@ -225,21 +218,18 @@ static int list_show(struct web_req *req, int status)
 	if (res == NULL || set_groups(req) < 0)
 		return unavailable(req);
 	for (int i = 0; i < db_ntuples(res); i++) {
-		const char *pre = p_printf(req->pool, "Contacts.%d.", i);
+		/* the lists (columns 2, 3 and 6) go one a line */
+		static const char *const cols[] = {
+			"Id", "Name", "", "", "Company", "Notes", NULL
+		};
+		const char *pre = p_printf(req->pool, "Contacts.%d", i);
 
-		wcs_set(req->hdf, p_printf(req->pool, "%sId", pre),
-			db_value(res, i, 0));
-		wcs_set(req->hdf, p_printf(req->pool, "%sName", pre),
-			db_value(res, i, 1));
-		set_lines(req, p_printf(req->pool, "%sEmails", pre),
+		wcs_set_row(req->hdf, req->pool, pre, res, i, cols);
+		set_lines(req, p_printf(req->pool, "%s.Emails", pre),
 			  db_value(res, i, 2));
-		set_lines(req, p_printf(req->pool, "%sPhones", pre),
+		set_lines(req, p_printf(req->pool, "%s.Phones", pre),
 			  db_value(res, i, 3));
-		wcs_set(req->hdf, p_printf(req->pool, "%sCompany", pre),
-			db_value(res, i, 4));
-		wcs_set(req->hdf, p_printf(req->pool, "%sNotes", pre),
-			db_value(res, i, 5));
-		set_lines(req, p_printf(req->pool, "%sGroups", pre),
+		set_lines(req, p_printf(req->pool, "%s.Groups", pre),
 			  db_value(res, i, 6));
 	}
 	wcs_set(req->hdf, "List.Q", q);
@@ -491,16 +481,14 @@ static int group_show(struct web_req *req, PGresult *grp, int status)
 		return unavailable(req);
 	n = db_ntuples(res);
 	for (int i = 0; i < n; i++) {
-		const char *pre = p_printf(req->pool, "Members.%d.", i);
+		static const char *const cols[] = {
+			"Id", "Name", "", "Company", NULL
+		};
+		const char *pre = p_printf(req->pool, "Members.%d", i);
 
-		wcs_set(req->hdf, p_printf(req->pool, "%sId", pre),
-			db_value(res, i, 0));
-		wcs_set(req->hdf, p_printf(req->pool, "%sName", pre),
-			db_value(res, i, 1));
-		set_lines(req, p_printf(req->pool, "%sEmails", pre),
+		wcs_set_row(req->hdf, req->pool, pre, res, i, cols);
+		set_lines(req, p_printf(req->pool, "%s.Emails", pre),
 			  db_value(res, i, 2));
-		wcs_set(req->hdf, p_printf(req->pool, "%sCompany", pre),
-			db_value(res, i, 3));
 	}
 	wcs_set_int(req->hdf, "Group.Count", n);
 	/* writing to the group: each member's first address, once */
@@ -530,14 +518,12 @@ static int group_show(struct web_req *req, PGresult *grp, int status)
 	if (res == NULL)
 		return unavailable(req);
 	for (int i = 0; i < db_ntuples(res); i++) {
-		const char *pre = p_printf(req->pool, "Choices.%d.", i);
+		static const char *const cols[] = {
+			"Id", "Name", "Email", NULL
+		};
 
-		wcs_set(req->hdf, p_printf(req->pool, "%sId", pre),
-			db_value(res, i, 0));
-		wcs_set(req->hdf, p_printf(req->pool, "%sName", pre),
-			db_value(res, i, 1));
-		wcs_set(req->hdf, p_printf(req->pool, "%sEmail", pre),
-			db_value(res, i, 2));
+		wcs_set_row(req->hdf, req->pool,
+			    p_printf(req->pool, "Choices.%d", i), res, i, cols);
 	}
 	if (done != NULL && (strcmp(done, "created") == 0 ||
 			     strcmp(done, "renamed") == 0 ||

@@ -198,15 +198,12 @@ int wm_page_scheduled(struct web_req *req)
 		return web_fail(req, 503, "unavailable");
 	}
 	for (i = 0; i < db_ntuples(res) && i < WM_SCHEDULED_MAX; i++) {
-		const char *pre = p_printf(req->pool, "Scheduled.%d.", i);
-		static const char *const keys[] = {
-			"Id", "Subject", "To", "At", "Status", "Error"
+		static const char *const cols[] = {
+			"Id", "Subject", "To", "At", "Status", "Error", NULL
 		};
 
-		for (int k = 0; k < 6; k++)
-			wcs_set(req->hdf, p_printf(req->pool, "%s%s", pre,
-						   keys[k]),
-				db_value(res, i, k));
+		wcs_set_row(req->hdf, req->pool,
+			    p_printf(req->pool, "Scheduled.%d", i), res, i, cols);
 	}
 	if (done != NULL && (strcmp(done, "scheduled") == 0 ||
 			     strcmp(done, "now") == 0 ||
